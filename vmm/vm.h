@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One virtual machine: the KVM handles, guest RAM, the two buses, the device
+ * list and the vCPUs. Devices reach KVM only through the vm__*() helpers here
+ * (interrupt lines, and later routes, irqfds and memory slots).
+ */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <stdatomic.h>
+
+#include "vmm/bus.h"
+#include "vmm/device.h"
+#include "vmm/guest_mem.h"
+
+struct vcpu;
+
+/* What the operator asked for (the command line of `imsvm run`). */
+struct vm_config {
+	const char *kernel_path;
+	const char *initrd_path;	/* NULL: none */
+	const char *cmdline;		/* "" when not given */
+	const char *name;		/* defaults to "imsvm-PID" */
+	const char *dump_dtb_path;	/* --dump-dtb FILE, NULL: no */
+	u64 mem_bytes;			/* --mem, in MiB on the command line; default 256 MiB */
+	unsigned int nr_cpus;		/* --cpus, default 1 */
+	unsigned int timeout_sec;	/* --timeout, 0: none (then exit status 124) */
+	bool quiet;			/* --quiet: no informational messages */
+	bool console_stdin;		/* serial input from stdin */
+};
+
+/* Why the VM stopped; the first reason recorded wins. */
+enum vm_exit_reason {
+	VM_RUNNING = 0,
+	VM_EXIT_POWEROFF,	/* guest powered off or reset: status 0 */
+	VM_EXIT_TEST,		/* test-exit port: the guest's status */
+	VM_EXIT_ERROR,		/* VMM failure: status 1 */
+	VM_EXIT_SIGNAL,		/* SIGINT/SIGTERM */
+	VM_EXIT_TIMEOUT,	/* --timeout: status 124 */
+};
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	struct guest_mem mem;
+	struct bus pio_bus;
+	struct bus mmio_bus;
+	struct device_list devices;
+	unsigned int nr_vcpus;
+	struct vcpu **vcpus;
+
+	_Atomic int exit_reason;	/* enum vm_exit_reason */
+	int exit_status;		/* valid once exit_reason != VM_RUNNING */
+};
+
+/*
+ * Ask every vCPU to stop; the VM exits with @status. Safe from any thread and
+ * from device handlers; only the first request counts.
+ */
+void vm__request_exit(struct vm *vm, enum vm_exit_reason reason, int status);
+
+/* Set the level of an in-kernel irqchip input (KVM_IRQ_LINE): ISA IRQ / IOAPIC pin @irq. */
+int __must_check vm__irq_line(struct vm *vm, u32 irq, bool level);
+
+#endif /* VMM_VM_H */

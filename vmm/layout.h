@@ -55,4 +55,13 @@
 #define LAYOUT_IRQ_COM1		4
 #define LAYOUT_PORT_PCI_CONF	0x0CF8	/* configuration mechanism #1: 0xCF8..0xCFF */
 
+/* ---- interrupts ---------------------------------------------------------- */
+
+/*
+ * PCI INTx: device in slot S, pin P (1 = INTA .. 4 = INTD) is wired to IOAPIC
+ * pin 16 + ((S + P - 1) % 4), the usual swizzle; the MP table says so too.
+ */
+#define LAYOUT_PCI_INTX_GSI(slot, pin)	(16 + (((slot) + (pin) - 1) % 4))
+#define LAYOUT_IOAPIC_PINS	24
+
 #endif /* VMM_LAYOUT_H */

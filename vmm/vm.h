@@ -14,6 +14,8 @@
 #include "vmm/guest_mem.h"
 
 struct vcpu;
+struct pci_root;
+struct event_loop;
 
 /* What the operator asked for (the command line of `imsvm run`). */
 struct vm_config {
@@ -49,6 +51,15 @@ struct vm {
 	struct device_list devices;
 	unsigned int nr_vcpus;
 	struct vcpu **vcpus;
+	struct pci_root *pci;		/* devices/pci.h: the host bridge and bus 0 */
+	struct event_loop *loop;	/* vmm/event_loop.h: the VMM's I/O thread */
+
+	/*
+	 * Test seam: when set, vm__irq_line() calls this instead of KVM, so unit
+	 * tests drive devices with a fake VM and watch their interrupts.
+	 */
+	int (*irq_line_hook)(struct vm *vm, u32 irq, bool level);
+	void *test_priv;
 
 	_Atomic int exit_reason;	/* enum vm_exit_reason */
 	int exit_status;		/* valid once exit_reason != VM_RUNNING */

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install the Debian packages imsvm needs to build and test, if any is
+# missing. Idempotent and silent when everything is there; runs
+# `apt-get update` once, and only when something has to be installed.
+set -eu
+
+PACKAGES=(
+	# build
+	build-essential gcc make pkg-config binutils
+	linux-libc-dev libfdt-dev liburing-dev libcriterion-dev libjson-c-dev
+	libseccomp-dev device-tree-compiler
+	# the emulated machine that provides KVM (tests/harness/) and the
+	# real-Linux guest tests (tests/linux/)
+	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
+	linux-headers-amd64 xz-utils zstd gzip bash coreutils
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*" ok installed") ;;
+	*) missing+=("$p") ;;
+	esac
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}; run 'make deps' as root" >&2
+	exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -34,9 +34,9 @@ typedef uint64_t phys_addr_t;
 #define READ_ONCE(x)	(*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 
-#define KiB	1024ULL
-#define MiB	(1024ULL * KiB)
-#define GiB	(1024ULL * MiB)
+#define KiB	1024UL
+#define MiB	(1024UL * KiB)
+#define GiB	(1024UL * MiB)
 
 /* Exit status table (docs/testing.md): unambiguous from day one. */
 #define EXIT_PASS	0

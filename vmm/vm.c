@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * VM bring-up, run and teardown. vm__build() reads top to bottom in the
+ * order things happen; every step names itself when it fails.
+ *
+ * Stopping: the first vm__request_exit() records the reason and status in
+ * vm->exit_reason (a futex word the main thread sleeps on), kicks every
+ * vCPU out of KVM_RUN and wakes the main thread. SIGINT/SIGTERM/SIGHUP are
+ * blocked in every other thread, so they reach the main thread, whose
+ * handler only records the reason and wakes it; the main thread then kicks
+ * the vCPUs itself (pthread_kill is not async-signal-safe).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libfdt.h>
+
+#include "vmm/boot.h"
+#include "vmm/bootstrap_tmp.h"
+#include "vmm/event_loop.h"
+#include "vmm/kvm.h"
+#include "vmm/layout.h"
+#include "vmm/log.h"
+#include "vmm/term.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+/* Below the LAPIC/IOAPIC and the PCI windows, above RAM below 4 GiB: the kvmtool values. */
+#define VM_TSS_ADDR		0xfffbd000ULL
+#define VM_IDENTITY_MAP_ADDR	0xfffbc000ULL
+
+static struct vm *signal_vm;	/* the VM the process signal handler stops */
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void futex_wake_all(_Atomic int *word)
+{
+	syscall(SYS_futex, (int *)word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Records the reason; true for the first caller only. Async-signal-safe. */
+static bool record_exit(struct vm *vm, enum vm_exit_reason reason, int status)
+{
+	int expected = VM_RUNNING;
+
+	if (!atomic_compare_exchange_strong(&vm->exit_reason, &expected, (int)reason))
+		return false;
+	/* Read by the main thread only after it has joined the vCPU threads. */
+	vm->exit_status = status;
+	return true;
+}
+
+static void kick_vcpus(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		if (vm->vcpus[i])
+			vcpu__kick(vm->vcpus[i]);
+}
+
+void vm__request_exit(struct vm *vm, enum vm_exit_reason reason, int status)
+{
+	if (!record_exit(vm, reason, status))
+		return;
+	kick_vcpus(vm);
+	futex_wake_all(&vm->exit_reason);
+}
+
+int vm__irq_line(struct vm *vm, u32 irq, bool level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	if (vm->irq_line_hook)
+		return vm->irq_line_hook(vm, irq, level);
+	return kvm__ioctl(vm->vm_fd, KVM_IRQ_LINE, &l);
+}
+
+static void stop_signal_handler(int sig)
+{
+	int saved = errno;
+
+	if (signal_vm && record_exit(signal_vm, VM_EXIT_SIGNAL, 128 + sig))
+		futex_wake_all(&signal_vm->exit_reason);
+	errno = saved;
+}
+
+static int install_signals(struct vm *vm)
+{
+	struct sigaction sa = { .sa_handler = stop_signal_handler };
+	int ret;
+
+	ret = vcpu__init_signals();
+	if (ret < 0)
+		return ret;
+	sigemptyset(&sa.sa_mask);
+	signal_vm = vm;
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		if (sigaction(stop_signals[i], &sa, NULL) < 0)
+			return -errno;
+	return 0;
+}
+
+/* Block (@block) or unblock the stop signals in the calling thread. */
+static void mask_stop_signals(bool block)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaddset(&set, stop_signals[i]);
+	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static int create_ram(struct vm *vm, u64 size)
+{
+	u8 *host;
+	int fd, ret;
+
+	fd = memfd_create("imsvm-ram", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)size) < 0) {
+		ret = -errno;
+		goto err_close;
+	}
+	/* NORESERVE: guest RAM is committed page by page as the guest touches it. */
+	host = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (host == MAP_FAILED) {
+		ret = -errno;
+		goto err_close;
+	}
+	/* Best effort: shmem huge pages when the host allows them (shmem_enabled=advise). */
+	if (size >= 2 * MiB)
+		madvise(host, size, MADV_HUGEPAGE);
+	ret = guest_mem__layout(&vm->mem, host, fd, size);
+	if (ret < 0)
+		goto err_unmap;
+	return 0;
+
+err_unmap:
+	munmap(host, size);
+err_close:
+	close(fd);
+	return ret;
+}
+
+static int map_ram(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->mem.nr_regions; i++) {
+		const struct guest_mem_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region kr = {
+			.slot = i,
+			.guest_phys_addr = r->gpa,
+			.memory_size = r->size,
+			.userspace_addr = (u64)(uintptr_t)(vm->mem.host + r->offset),
+		};
+		int ret = kvm__ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &kr);
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int create_irqchip(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	int ret;
+
+	ret = __kvm__ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
+	if (ret < 0) {
+		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(-ret));
+		return ret;
+	}
+	ret = kvm__ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit);
+	if (ret < 0) {
+		pr_err("KVM_CREATE_PIT2: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int create_devices(struct vm *vm)
+{
+	static const struct {
+		const char *name;
+		int (*init)(struct vm *vm);
+	} steps[] = {
+		{ "PCI host bridge", pci__init },
+		{ "serial port (8250)", uart8250__init },
+		{ "test-exit port", test_exit__init },
+		{ "i8042 (reset)", i8042__init },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		int ret = steps[i].init(vm);
+
+		if (ret < 0) {
+			pr_err("device %s: %s", steps[i].name, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	const u8 *p = buf;
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	return ret;
+}
+
+static int build_dtb(struct vm *vm, void **dtb, size_t *dtb_size)
+{
+	void *buf = calloc(1, LAYOUT_DTB_MAX);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = fdt__build(vm, buf, LAYOUT_DTB_MAX);
+	if (ret < 0) {
+		pr_err("device tree: %s", strerror(-ret));
+		goto err_free;
+	}
+	*dtb_size = fdt_totalsize(buf);
+	if (vm->cfg->dump_dtb_path) {
+		ret = write_file(vm->cfg->dump_dtb_path, buf, *dtb_size);
+		if (ret < 0) {
+			pr_err("--dump-dtb %s: %s", vm->cfg->dump_dtb_path, strerror(-ret));
+			goto err_free;
+		}
+	}
+	*dtb = buf;
+	return 0;
+
+err_free:
+	free(buf);
+	return ret;
+}
+
+struct file_map {
+	const u8 *data;
+	size_t size;
+};
+
+/* Map a whole file read-only; @what ("kernel", "initrd") names it in errors. */
+static int map_file(const char *what, const char *path, u64 limit, struct file_map *f)
+{
+	struct stat st;
+	void *p;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("%s %s: %s", what, path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		pr_err("%s %s: %s", what, path, strerror(-ret));
+		goto err_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		pr_err("%s %s: not a regular file", what, path);
+		goto err_close;
+	}
+	if (st.st_size == 0) {
+		ret = -ENOEXEC;
+		pr_err("%s %s: empty file", what, path);
+		goto err_close;
+	}
+	if ((u64)st.st_size > limit) {
+		ret = -E2BIG;
+		pr_err("%s %s: %lld bytes do not fit in %llu MiB of guest memory", what, path,
+		       (long long)st.st_size, (unsigned long long)(limit / MiB));
+		goto err_close;
+	}
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED) {
+		ret = -errno;
+		pr_err("%s %s: %s", what, path, strerror(-ret));
+		goto err_close;
+	}
+	close(fd);
+	f->data = p;
+	f->size = (size_t)st.st_size;
+	return 0;
+
+err_close:
+	close(fd);
+	return ret;
+}
+
+static void unmap_file(struct file_map *f)
+{
+	if (f->data)
+		munmap((void *)f->data, f->size);
+	f->data = NULL;
+}
+
+static int load_kernel(struct vm *vm, const void *dtb, size_t dtb_size,
+		       struct boot_cpu_state *cpu)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct file_map kernel = { 0 }, initrd = { 0 };
+	struct boot_input in;
+	int ret;
+
+	ret = map_file("kernel", cfg->kernel_path, vm->mem.ram_size, &kernel);
+	if (ret < 0)
+		return ret;
+	if (cfg->initrd_path) {
+		ret = map_file("initrd", cfg->initrd_path, vm->mem.ram_size, &initrd);
+		if (ret < 0)
+			goto out;
+	}
+	in = (struct boot_input){
+		.kernel = kernel.data,
+		.kernel_size = kernel.size,
+		.initrd = initrd.data,
+		.initrd_size = initrd.size,
+		.cmdline = cfg->cmdline,
+		.dtb = dtb,
+		.dtb_size = dtb_size,
+	};
+	pr_debug("kernel %s: %s, %zu bytes", cfg->kernel_path,
+		 boot__format_name(boot__detect(kernel.data, kernel.size)), kernel.size);
+	ret = boot__load(&vm->mem, &in, cpu);
+	if (ret < 0)
+		pr_err("kernel %s: cannot load it (%s)", cfg->kernel_path, strerror(-ret));
+out:
+	unmap_file(&initrd);
+	unmap_file(&kernel);
+	return ret;
+}
+
+static int create_vcpus(struct vm *vm, const struct kvm_limits *limits,
+			const struct boot_cpu_state *boot)
+{
+	struct kvm_cpuid2 *cpuid;
+	unsigned int n = vm->cfg->nr_cpus;
+	int ret;
+
+	ret = vcpu__get_supported_cpuid(vm->kvm_fd, &cpuid);
+	if (ret < 0) {
+		pr_err("KVM_GET_SUPPORTED_CPUID: %s", strerror(-ret));
+		return ret;
+	}
+	vm->vcpus = calloc(n, sizeof(*vm->vcpus));
+	if (!vm->vcpus) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		ret = vcpu__create(vm, i, n, cpuid, limits->vcpu_mmap_size, &vm->vcpus[i]);
+		if (ret < 0)
+			goto out;
+		vm->nr_vcpus = i + 1;
+		ret = i == 0 ? vcpu__setup_boot(vm->vcpus[i], boot) : vcpu__setup_ap(vm->vcpus[i]);
+		if (ret < 0)
+			goto out;
+	}
+out:
+	free(cpuid);
+	return ret;
+}
+
+static int start_vcpus(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		int ret = vcpu__start(vm->vcpus[i]);
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+#define STEP(what, expr)						\
+	do {								\
+		ret = (expr);						\
+		if (ret < 0) {						\
+			pr_err("VM set-up failed at: %s (%s)", what,	\
+			       strerror(-ret));				\
+			return ret;					\
+		}							\
+	} while (0)
+
+int vm__build(struct vm *vm, const struct vm_config *cfg)
+{
+	struct boot_cpu_state boot;
+	struct kvm_limits limits;
+	size_t dtb_size = 0;
+	void *dtb = NULL;
+	u64 identity = VM_IDENTITY_MAP_ADDR;
+	int ret;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+	vm->mem.fd = -1;
+	bus__init(&vm->pio_bus, "pio");
+	bus__init(&vm->mmio_bus, "mmio");
+	device_list__init(&vm->devices);
+	atomic_store(&vm->exit_reason, VM_RUNNING);
+
+	/* Signals first: from here on SIGINT ends the VM through vm__run(). */
+	STEP("signal handlers", install_signals(vm));
+	mask_stop_signals(true);
+
+	/* KVM itself: errors here are about the host, and say so. */
+	ret = kvm__open("/dev/kvm", &vm->kvm_fd);
+	if (ret < 0)
+		return ret;
+	ret = kvm__check_caps(vm->kvm_fd, &limits);
+	if (ret < 0)
+		return ret;
+	if (cfg->nr_cpus == 0 || cfg->nr_cpus > limits.max_vcpus ||
+	    cfg->nr_cpus > MPTABLE_MAX_CPUS) {
+		pr_err("--cpus %u: must be 1..%u (KVM_CAP_MAX_VCPUS %u, MP table limit %u)",
+		       cfg->nr_cpus, MIN(limits.max_vcpus, (unsigned int)MPTABLE_MAX_CPUS),
+		       limits.max_vcpus, MPTABLE_MAX_CPUS);
+		return -EINVAL;
+	}
+	if (cfg->nr_cpus > limits.nr_vcpus)
+		pr_warn("--cpus %u: above KVM's recommended %u (KVM_CAP_NR_VCPUS)", cfg->nr_cpus,
+			limits.nr_vcpus);
+
+	STEP("KVM_CREATE_VM", vm->vm_fd = __kvm__ioctl(vm->kvm_fd, KVM_CREATE_VM, 0));
+	STEP("KVM_SET_TSS_ADDR", __kvm__ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR));
+	STEP("KVM_SET_IDENTITY_MAP_ADDR",
+	     kvm__ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity));
+
+	/* Guest RAM: a memfd, so device servers can map it too. */
+	STEP("guest RAM (memfd)", create_ram(vm, cfg->mem_bytes));
+	STEP("KVM_SET_USER_MEMORY_REGION", map_ram(vm));
+
+	/* Interrupt controllers and timer in the kernel: LAPIC, IOAPIC, PIC, PIT. */
+	STEP("in-kernel irqchip and PIT", create_irqchip(vm));
+
+	/* The I/O thread, then the devices (the console may watch stdin through it). */
+	STEP("event loop", event_loop__create(&vm->loop));
+	if (cfg->console_stdin)
+		STEP("console terminal", term__raw(STDIN_FILENO));
+	STEP("devices", create_devices(vm));
+	STEP("event loop thread", event_loop__start(vm->loop));
+
+	/* What the guest is told about the machine. */
+	STEP("device tree", build_dtb(vm, &dtb, &dtb_size));
+	ret = mptable__write(&vm->mem, cfg->nr_cpus);
+	if (ret < 0) {
+		free(dtb);
+		pr_err("VM set-up failed at: MP table (%s)", strerror(-ret));
+		return ret;
+	}
+
+	ret = load_kernel(vm, dtb, dtb_size, &boot);
+	free(dtb);
+	if (ret < 0)
+		return ret;
+
+	STEP("vCPUs", create_vcpus(vm, &limits, &boot));
+	STEP("starting vCPUs", start_vcpus(vm));
+	return 0;
+}
+
+#undef STEP
+
+int vm__run(struct vm *vm)
+{
+	struct timespec deadline, now, rel;
+	unsigned int timeout = vm->cfg->timeout_sec;
+	int reason;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout;
+	mask_stop_signals(false);
+
+	while ((reason = atomic_load(&vm->exit_reason)) == VM_RUNNING) {
+		struct timespec *tp = NULL;
+
+		if (timeout) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			rel.tv_sec = deadline.tv_sec - now.tv_sec;
+			rel.tv_nsec = deadline.tv_nsec - now.tv_nsec;
+			if (rel.tv_nsec < 0) {
+				rel.tv_nsec += 1000000000L;
+				rel.tv_sec--;
+			}
+			if (rel.tv_sec < 0) {
+				if (record_exit(vm, VM_EXIT_TIMEOUT, 124))
+					pr_err("timeout: the guest ran for %u s (--timeout)",
+					       timeout);
+				break;
+			}
+			tp = &rel;
+		}
+		/* Sleeps only while the word still says VM_RUNNING: no lost wake-up. */
+		syscall(SYS_futex, (int *)&vm->exit_reason, FUTEX_WAIT_PRIVATE, VM_RUNNING, tp,
+			NULL, 0);
+	}
+
+	/* Whoever recorded the exit may have been a signal handler: kick from here. */
+	kick_vcpus(vm);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu__join(vm->vcpus[i]);
+
+	reason = atomic_load(&vm->exit_reason);
+	if (reason == VM_EXIT_SIGNAL)
+		pr_info("stopped by signal %d", vm->exit_status - 128);
+	return vm->exit_status;
+}
+
+void vm__destroy(struct vm *vm)
+{
+	/* Stop whatever runs: vCPU threads first, so no device handler is in flight. */
+	record_exit(vm, VM_EXIT_ERROR, 1);
+	kick_vcpus(vm);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu__join(vm->vcpus[i]);
+	if (vm->loop)
+		event_loop__stop(vm->loop);
+
+	device_list__destroy(&vm->devices);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu__destroy(vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+	event_loop__destroy(vm->loop);
+	vm->loop = NULL;
+
+	if (vm->mem.host)
+		munmap(vm->mem.host, vm->mem.ram_size);
+	if (vm->mem.fd >= 0)
+		close(vm->mem.fd);
+	vm->mem.host = NULL;
+	vm->mem.fd = -1;
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->vm_fd = vm->kvm_fd = -1;
+	bus__destroy(&vm->pio_bus);
+	bus__destroy(&vm->mmio_bus);
+	term__restore();
+	if (signal_vm == vm)
+		signal_vm = NULL;
+	mask_stop_signals(false);
+}

@@ -29,6 +29,19 @@ struct boot_cpu_state {
 	u16 gdt_limit;
 };
 
+/*
+ * The loader's flat GDT at gdt_base. The vCPU code loads CS with
+ * BOOT_SEL_CODE, the data segments with BOOT_SEL_DATA and TR with
+ * BOOT_SEL_TSS; boot__segment() gives the matching KVM segment state.
+ */
+#define BOOT_SEL_CODE	0x10	/* 64-bit code (LONG64) or 32-bit code (PROT32): Linux's __BOOT_CS */
+#define BOOT_SEL_DATA	0x18	/* 32-bit data, base 0, 4 GiB: Linux's __BOOT_DS */
+#define BOOT_SEL_TSS	0x20	/* busy TSS, base 0, limit 0x67 (the PVH ABI asks for it) */
+
+struct kvm_segment;
+/* Fill @seg (KVM_SET_SREGS) for selector @sel of the GDT the loader wrote for @cpu->mode. */
+void boot__segment(const struct boot_cpu_state *cpu, u16 sel, struct kvm_segment *seg);
+
 struct boot_input {
 	const u8 *kernel;
 	size_t kernel_size;
@@ -51,8 +64,11 @@ const char *boot__format_name(enum kernel_format fmt);
 
 /*
  * Load @in into @mem (whose RAM starts at guest-physical 0) and fill @cpu.
- * On failure returns -errno and logs one line naming the problem
- * (e.g. -ENOEXEC for a corrupt image, -E2BIG when it does not fit in RAM).
+ * On failure returns -errno and logs one line naming the problem:
+ * -EINVAL for an empty kernel or initrd, or segments over the boot structures
+ * below 1 MiB; -ENOEXEC for a corrupt, truncated or unsupported image (boot
+ * protocol older than 2.12, no 64-bit entry); -E2BIG when the kernel, initrd,
+ * command line or DTB does not fit (RAM, cmdline_size, the layout's slots).
  */
 int __must_check boot__load(const struct guest_mem *mem, const struct boot_input *in,
 			    struct boot_cpu_state *cpu);

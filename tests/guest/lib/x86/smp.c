@@ -9,6 +9,7 @@
 #include "libcflat.h"
 #include "atomic.h"
 #include "fdt.h"
+#include "x86/acpi.h"
 #include "x86/apic.h"
 #include "x86/desc.h"
 #include "x86/mptable.h"
@@ -100,12 +101,18 @@ static u64 trampoline_place(void)
 	return 0;
 }
 
-/* CPUs the platform lists: MP table first, then the device tree. */
+/*
+ * CPUs the platform lists: ACPI's MADT where firmware provides one (QEMU's
+ * SeaBIOS lists only the BSP in its MP table), else the MP table (imsvm),
+ * else the device tree.
+ */
 static int platform_cpus(u32 *ids, int max)
 {
 	struct mptable mp;
-	int n = 0, cpus, node;
+	int n = acpi_madt_cpus(ids, max), cpus, node;
 
+	if (n)
+		return n;
 	mptable_parse(&mp);
 	if (mp.found && mp.ncpus) {
 		for (int i = 0; i < mp.ncpus && n < max; i++)

@@ -88,3 +88,38 @@ harness_stamp()
 		fi
 	done | sha256sum | cut -d' ' -f1
 }
+
+# harness_kvm_mode: decide where the KVM part of the tests runs, from $KVM
+# (auto, host or emulated) and whether this machine has a usable /dev/kvm.
+# Sets KVM_MODE (host | emulated) and KVM_LINE (the line that says so);
+# returns 1 with KVM_LINE holding the error when KVM=host cannot be had.
+harness_kvm_mode()
+{
+	local have=0
+
+	[ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] && have=1
+	case "${KVM:-auto}" in
+	emulated)
+		KVM_MODE=emulated
+		KVM_LINE="KVM: emulated machine (forced with KVM=emulated)" ;;
+	host)
+		KVM_MODE=host
+		KVM_LINE="KVM: host /dev/kvm (forced with KVM=host)"
+		if [ $have = 0 ]; then
+			KVM_LINE="KVM=host, but this machine has no usable /dev/kvm"
+			return 1
+		fi ;;
+	auto|"")
+		if [ $have = 1 ]; then
+			KVM_MODE=host
+			KVM_LINE="KVM: host /dev/kvm"
+		else
+			KVM_MODE=emulated
+			KVM_LINE="KVM: emulated machine (no /dev/kvm)"
+		fi ;;
+	*)
+		KVM_LINE="KVM=${KVM}: want auto, host or emulated"
+		return 1 ;;
+	esac
+	return 0
+}

@@ -8,7 +8,7 @@
 #                 Debian kernel (irqbypass ccp kvm kvm-amd), /init
 #   payload.cpio  /src: the imsvm binaries with their shared libraries, the
 #                 guest test kernels, the test scripts, the Linux-guest
-#                 material, the harness's kvm-check
+#                 material (tests/linux/prepare.sh), the harness's kvm-check
 #
 # run-emulated.sh appends a third, per-run archive holding the command.
 # The kernel unpacks concatenated newc archives in order.
@@ -44,6 +44,9 @@ if [ ! -f "$OUT/base.cpio" ] || [ "$(cat "$OUT/base.stamp" 2>/dev/null)" != "$st
 	mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,run,root,lib/modules,harness,src}
 	cp "$BUSYBOX" "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"
+	# Scripts that start with #!/usr/bin/env.
+	mkdir -p "$root/usr/bin"
+	ln -s ../../bin/busybox "$root/usr/bin/env"
 	harness_copy_binary "$root" /bin/bash
 	for m in "${MODULES[@]}"; do
 		harness_copy_module "$KVER" "$m" "$root/lib/modules"
@@ -85,9 +88,6 @@ if [ ! -f "$OUT/payload.cpio" ] || [ "$(cat "$OUT/payload.stamp" 2>/dev/null)" !
 			cp -p "$f" "$root/src/$f" ;;
 		esac
 	done
-	# Debian's kernel for the Linux-guest tests (a bzImage).
-	mkdir -p "$root/src/build/tests/linux"
-	cp "/boot/vmlinuz-$KVER" "$root/src/build/tests/linux/vmlinuz"
 	harness_cpio "$root" "$OUT/payload.cpio"
 	rm -rf "$root"
 	echo "$stamp" >"$OUT/payload.stamp"

@@ -90,7 +90,7 @@ boot_once()
 			[ -n "$line" ] && t_last=$SECONDS
 			if [ $state = boot ] && [ $((SECONDS - t_start)) -ge "$BOOT_TIMEOUT" ]; then
 				outcome="hang:no /dev/kvm after ${BOOT_TIMEOUT}s"
-			elif [ $((SECONDS - t_last)) -ge "$STALL_TIMEOUT" ]; then
+			elif [ $state != boot ] && [ $((SECONDS - t_last)) -ge "$STALL_TIMEOUT" ]; then
 				outcome="hang:no console output for ${STALL_TIMEOUT}s"
 			elif [ $((SECONDS - t_start)) -ge "$total_timeout" ]; then
 				outcome="hang:run longer than ${total_timeout}s"
@@ -153,7 +153,10 @@ for attempt in 1 2; do
 	done)
 		exit "$result" ;;
 	*)
-		say "!!! WATCHDOG: emulated machine attempt $attempt failed: ${outcome#*:} (QEMU killed)"
+		case "$outcome" in
+		hang:*) say "!!! WATCHDOG: emulated machine attempt $attempt hung: ${outcome#*:}; QEMU killed" ;;
+		*) say "!!! emulated machine attempt $attempt failed: ${outcome#*:}" ;;
+		esac
 		say "last console lines (full log: $OUT/serial-$attempt.log):"
 		tail -n 15 "$OUT/serial-$attempt.log" | sed 's/^/harness:   | /' >&2
 		if [ $attempt = 1 ]; then

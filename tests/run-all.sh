@@ -1,0 +1,242 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# `make check`: every test suite, one line per test, and a final line
+# `N passed, N failed, N skipped` counting all of them. Exit status 1 if
+# anything failed.
+#
+# Suites:
+#   unit     criterion unit tests (build/unit-tests), on the host
+#   adisim   ADI simulator integration tests (tests/adisim/run.sh)  } need KVM:
+#   guest    guest test kernels (tests/guest/run-tests.sh)          } host or emulated
+#   harness  the emulated machine's self-test (kvm-check)           } always in the
+#   linux    real Linux guest (tests/linux/run.sh)                  } emulated machine
+#
+# KVM=auto (default) uses the host's /dev/kvm when there is one, the
+# emulated machine (tests/harness/) otherwise; KVM=emulated forces the
+# emulated machine, KVM=host the host's /dev/kvm. Everything that runs in
+# the emulated machine runs in a single boot of it.
+#
+# A suite that cannot run is one SKIPPED line with the reason, never a
+# pass; a suite that exits non-zero without naming a failed test counts as
+# one failure; a suite that reports no test at all counts as skipped.
+set -u
+
+cd "$(dirname "$0")/.."
+. tests/harness/lib.sh
+
+npass=0
+nfail=0
+nskip=0
+
+# --- result accounting -----------------------------------------------------
+
+# Suites started / ended in the current stream (for the emulated batch).
+declare -A suite_started suite_ended
+suite=
+spass=0 sfail=0 sskip=0
+
+count_line()
+{
+	local line=$1
+	case "$line" in
+	"PASS "*)
+		npass=$((npass + 1)); spass=$((spass + 1)); echo "$line" ;;
+	"FAIL "*)
+		nfail=$((nfail + 1)); sfail=$((sfail + 1)); echo "$line" ;;
+	"SKIPPED "*|"SKIP "*)
+		nskip=$((nskip + 1)); sskip=$((sskip + 1)); echo "$line" ;;
+	*)
+		# Everything else (logs, a suite's own summary) is shown indented
+		# so that only the lines above read as results.
+		[ -n "$line" ] && echo "    $line" ;;
+	esac
+}
+
+suite_begin()
+{
+	suite=$1
+	suite_started[$suite]=1
+	spass=0 sfail=0 sskip=0
+	echo "== $suite"
+}
+
+# suite_end NAME STATUS: the suite's exit status against what it reported.
+suite_end()
+{
+	local name=$1 status=$2
+	suite_ended[$name]=1
+	if [ "$status" -ne 0 ] && [ $sfail -eq 0 ]; then
+		count_line "FAIL $name: suite exited with status $status without naming a failed test"
+	elif [ $((spass + sfail + sskip)) -eq 0 ]; then
+		count_line "SKIPPED $name: the suite reported no test"
+	fi
+	suite=
+}
+
+# tally: read a result stream (suite markers and test lines) on stdin.
+tally()
+{
+	local line snap_p snap_f snap_s
+	snap_p=$npass snap_f=$nfail snap_s=$nskip
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case "$line" in
+		IMSVM-SUITE-BEGIN\ *)
+			suite_begin "${line#IMSVM-SUITE-BEGIN }" ;;
+		IMSVM-SUITE-END\ *)
+			local rest=${line#IMSVM-SUITE-END }
+			suite_end "${rest%% *}" "${rest##*status=}" ;;
+		IMSVM-BATCH-STATUS\ *) ;;
+		IMSVM-HARNESS-RETRY)
+			# The emulated machine is booted again: its first attempt's
+			# results do not count.
+			npass=$snap_p nfail=$snap_f nskip=$snap_s
+			suite_started=() suite_ended=()
+			suite=
+			echo "-- the emulated machine is being retried: results above from it are discarded" ;;
+		*)
+			count_line "$line" ;;
+		esac
+	done
+}
+
+# A shell fragment that runs one suite and brackets its output with markers.
+# Runs on the host (bash) and inside the emulated machine (busybox sh).
+suite_cmd()
+{
+	local name=$1 cmd=$2
+	printf 'echo "IMSVM-SUITE-BEGIN %s"; %s 2>&1; echo "IMSVM-SUITE-END %s status=$?"' \
+		"$name" "$cmd" "$name"
+}
+
+# Run a script by its #! line when executable, with sh otherwise.
+script_cmd()
+{
+	if [ -x "$1" ]; then
+		echo "$1"
+	else
+		echo "sh $1"
+	fi
+}
+
+# --- which KVM ---------------------------------------------------------------
+
+if ! harness_kvm_mode; then
+	echo "$KVM_LINE" >&2
+	exit 2
+fi
+echo "$KVM_LINE"
+if [ "$KVM_MODE" = host ]; then
+	echo "      (the harness self-test and the real-Linux guest tests run in the emulated machine on every host)"
+fi
+
+# --- unit tests (host) -------------------------------------------------------
+
+run_unit()
+{
+	local tap status
+	suite_begin unit
+	if [ ! -x build/unit-tests ]; then
+		count_line "SKIPPED unit: build/unit-tests not built"
+		suite=
+		return
+	fi
+	tap=$(mktemp)
+	# Criterion prints its own report and summary (shown indented); the
+	# TAP file gives one line per test.
+	LC_ALL=C build/unit-tests --tap="$tap" --color=never 2>&1 | while IFS= read -r l; do echo "    $l"; done
+	status=${PIPESTATUS[0]}
+	while IFS= read -r l; do
+		case "$l" in
+		"not ok - "*)
+			l=${l#not ok - }
+			count_line "FAIL unit/${l%% *}" ;;
+		"ok - "*"# SKIP"*)
+			l=${l#ok - }
+			count_line "SKIPPED unit/${l%% *}: ${l##*# SKIP }" ;;
+		"ok - "*)
+			l=${l#ok - }
+			count_line "PASS unit/${l%% *}" ;;
+		esac
+	done <"$tap"
+	rm -f "$tap"
+	suite_end unit "$status"
+}
+run_unit
+
+# --- suites that need KVM ----------------------------------------------------
+
+kvm_suites=()		# "name|command" pairs
+emulated_suites=()
+
+add_suite()
+{
+	local where=$1 name=$2 script=$3
+	if [ ! -f "$script" ]; then
+		suite_begin "$name"
+		count_line "SKIPPED $name: $script does not exist yet"
+		suite=
+		return
+	fi
+	if [ "$where" = host ]; then
+		kvm_suites+=("$name|$(script_cmd "$script")")
+	else
+		emulated_suites+=("$name|$(script_cmd "$script")")
+	fi
+}
+
+add_suite "$KVM_MODE" adisim tests/adisim/run.sh
+add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
+emulated_suites+=("harness|build/tests/harness/kvm-check")
+add_suite emulated linux tests/linux/run.sh
+
+for s in "${kvm_suites[@]}"; do
+	tally < <(bash -c "$(suite_cmd "${s%%|*}" "${s#*|}")")
+done
+
+# One boot of the emulated machine for everything that runs in it.
+run_emulated_batch()
+{
+	local cmds=() s name why status
+	for s in "${emulated_suites[@]}"; do
+		cmds+=("$(suite_cmd "${s%%|*}" "${s#*|}")")
+	done
+	why=
+	if ! command -v qemu-system-x86_64 >/dev/null; then
+		why="qemu-system-x86_64 is not installed (make deps)"
+	elif [ -z "$(harness_kernel_version)" ]; then
+		why="no Debian kernel installed (linux-image-amd64; make deps)"
+	elif [ ! -x build/tests/harness/kvm-check ]; then
+		why="build/tests/harness/kvm-check not built (make)"
+	elif ! tests/linux/prepare.sh; then
+		why="building the Linux guest material failed"
+	fi
+	if [ -n "$why" ]; then
+		for s in "${emulated_suites[@]}"; do
+			suite_begin "${s%%|*}"
+			count_line "SKIPPED ${s%%|*}: the emulated machine cannot run: $why"
+			suite=
+		done
+		return
+	fi
+
+	echo "== booting the emulated machine for: $(for s in "${emulated_suites[@]}"; do printf '%s ' "${s%%|*}"; done)"
+	tally < <(tests/harness/run-emulated.sh -t "${HARNESS_TIMEOUT:-1200}" "${cmds[@]}"; echo "IMSVM-BATCH-STATUS $?")
+	for s in "${emulated_suites[@]}"; do
+		name=${s%%|*}
+		[ -n "${suite_ended[$name]:-}" ] && continue
+		if [ -n "${suite_started[$name]:-}" ]; then
+			suite=$name
+			count_line "FAIL $name: cut off, the emulated machine did not finish it (see harness: lines)"
+		else
+			suite_begin "$name"
+			count_line "SKIPPED $name: the emulated machine failed before running it (see harness: lines)"
+		fi
+		suite=
+	done
+}
+[ ${#emulated_suites[@]} -gt 0 ] && run_emulated_batch
+
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ $nfail -eq 0 ]

@@ -32,6 +32,7 @@ void cli__usage_run(FILE *f)
 	      "      --console serial  console device (only 'serial': COM1 on stdin/stdout)\n"
 	      "      --timeout SEC     stop the VM after SEC seconds, exit status 124\n"
 	      "      --dump-dtb FILE   write the guest's device tree blob to FILE\n"
+	      "      --stats           print KVM's exit counts per vCPU at exit (stderr)\n"
 	      "  -q, --quiet           no informational messages\n"
 	      "      --debug           debug messages\n"
 	      "  -h, --help            this help\n"
@@ -92,7 +93,7 @@ static int parse_u64(const char *s, u64 *out)
 
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NAME, OPT_CONSOLE,
-	OPT_TIMEOUT, OPT_DUMP_DTB, OPT_QUIET, OPT_DEBUG, OPT_HELP,
+	OPT_TIMEOUT, OPT_DUMP_DTB, OPT_STATS, OPT_QUIET, OPT_DEBUG, OPT_HELP,
 };
 
 static const struct {
@@ -110,6 +111,7 @@ static const struct {
 	{ "console", 0, true, OPT_CONSOLE },
 	{ "timeout", 0, true, OPT_TIMEOUT },
 	{ "dump-dtb", 0, true, OPT_DUMP_DTB },
+	{ "stats", 0, false, OPT_STATS },
 	{ "quiet", 'q', false, OPT_QUIET },
 	{ "debug", 0, false, OPT_DEBUG },
 	{ "help", 'h', false, OPT_HELP },
@@ -183,6 +185,9 @@ static int apply(struct cli_run *r, enum opt_id id, const char *name, const char
 		if (!*arg)
 			return usage_error("--dump-dtb: empty file name");
 		r->cfg.dump_dtb_path = arg;
+		return 0;
+	case OPT_STATS:
+		r->cfg.print_stats = true;
 		return 0;
 	case OPT_QUIET:
 		r->cfg.quiet = true;

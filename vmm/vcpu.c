@@ -144,7 +144,7 @@ int vcpu__create(struct vm *vm, unsigned int id, unsigned int nr_cpus,
 		return -ENOMEM;
 	vcpu->vm = vm;
 	vcpu->id = id;
-	vcpu->stats_fd = -1;
+	vcpu->stats.fd = -1;
 
 	ret = __kvm__ioctl(vm->vm_fd, KVM_CREATE_VCPU, id);
 	if (ret < 0) {
@@ -487,8 +487,7 @@ void vcpu__destroy(struct vcpu *vcpu)
 	if (!vcpu)
 		return;
 	vcpu__join(vcpu);
-	if (vcpu->stats_fd >= 0)
-		close(vcpu->stats_fd);
+	kvm_stats__close(&vcpu->stats);
 	munmap(vcpu->run, vcpu->run_size);
 	close(vcpu->fd);
 	free(vcpu);

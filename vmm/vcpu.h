@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "vmm/kvm_stats.h"
 #include "vmm/util.h"
 
 struct vm;
@@ -25,7 +26,7 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool started;
-	int stats_fd;			/* KVM_GET_STATS_FD, -1 when unavailable */
+	struct kvm_stats stats;		/* KVM_GET_STATS_FD; .descs NULL when unavailable */
 };
 
 /* The signal used to kick vCPU threads out of KVM_RUN. */

@@ -30,6 +30,7 @@
 #include "vmm/bootstrap_tmp.h"
 #include "vmm/event_loop.h"
 #include "vmm/kvm.h"
+#include "vmm/kvm_stats.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/term.h"
@@ -389,6 +390,10 @@ static int create_vcpus(struct vm *vm, const struct kvm_limits *limits,
 		ret = i == 0 ? vcpu__setup_boot(vm->vcpus[i], boot) : vcpu__setup_ap(vm->vcpus[i]);
 		if (ret < 0)
 			goto out;
+		/* Missing stats are said once (kvm_stats__open) and are not an error. */
+		if (vm->cfg->print_stats && (i == 0 || vm->vcpus[0]->stats.descs) &&
+		    kvm_stats__open(vm->kvm_fd, vm->vcpus[i]->fd, &vm->vcpus[i]->stats) < 0)
+			pr_debug("vCPU %u: no statistics", i);
 	}
 out:
 	free(cpuid);
@@ -453,7 +458,7 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 		return -EINVAL;
 	}
 	if (cfg->nr_cpus > limits.nr_vcpus)
-		pr_warn("--cpus %u: above KVM's recommended %u (KVM_CAP_NR_VCPUS)", cfg->nr_cpus,
+		pr_info("--cpus %u: above KVM's recommended %u (KVM_CAP_NR_VCPUS)", cfg->nr_cpus,
 			limits.nr_vcpus);
 
 	STEP("KVM_CREATE_VM", vm->vm_fd = __kvm__ioctl(vm->kvm_fd, KVM_CREATE_VM, 0));
@@ -496,6 +501,43 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 
 #undef STEP
 
+/* The exit counts per vCPU and in total (--stats), on stderr. */
+static void print_stats(struct vm *vm)
+{
+	static const char *const names[] = {
+		"exits", "io_exits", "mmio_exits", "halt_exits", "irq_injections",
+		"irq_window_exits", "nmi_injections", "signal_exits",
+	};
+	u64 total[ARRAY_SIZE(names)] = { 0 };
+	char line[512];
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		const struct kvm_stats *st = &vm->vcpus[i]->stats;
+		int n = snprintf(line, sizeof(line), "stats: vcpu%u:", i);
+
+		if (!st->descs)
+			return;
+		for (size_t j = 0; j < ARRAY_SIZE(names) && n < (int)sizeof(line); j++) {
+			u64 v;
+
+			if (kvm_stats__read(st, names[j], &v) < 0)
+				continue;
+			total[j] += v;
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", names[j],
+				      (unsigned long long)v);
+		}
+		fprintf(stderr, "imsvm: %s\n", line);
+	}
+	if (vm->nr_vcpus > 1) {
+		int n = snprintf(line, sizeof(line), "stats: total:");
+
+		for (size_t j = 0; j < ARRAY_SIZE(names) && n < (int)sizeof(line); j++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", names[j],
+				      (unsigned long long)total[j]);
+		fprintf(stderr, "imsvm: %s\n", line);
+	}
+}
+
 int vm__run(struct vm *vm)
 {
 	struct timespec deadline, now, rel;
@@ -535,6 +577,8 @@ int vm__run(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu__join(vm->vcpus[i]);
 
+	if (vm->cfg->print_stats)
+		print_stats(vm);
 	reason = atomic_load(&vm->exit_reason);
 	if (reason == VM_EXIT_SIGNAL)
 		pr_info("stopped by signal %d", vm->exit_status - 128);

@@ -29,6 +29,7 @@ struct vm_config {
 	unsigned int timeout_sec;	/* --timeout, 0: none (then exit status 124) */
 	bool quiet;			/* --quiet: no informational messages */
 	bool console_stdin;		/* serial input from stdin */
+	bool print_stats;		/* --stats: KVM exit counts per vCPU at exit */
 };
 
 /* Why the VM stopped; the first reason recorded wins. */

@@ -2,10 +2,10 @@
 /*
  * Test-exit port (devices/test_exit.h).
  *
- * Device tree: the node uses the ISA binding for port I/O, as every port
- * device of imsvm does (docs/device-tree.md): reg = <1 port len>, the first
- * cell 1 meaning I/O space, under a parent with #address-cells = <2> and
- * #size-cells = <1>.
+ * Device tree: port I/O devices sit at the root like every device node, in
+ * the root's cells (#address-cells = <2>, #size-cells = <2>), with the
+ * address's high cell naming the space as in the ISA binding: 1 = I/O port.
+ * So reg = <1 PORT 0 LEN> (docs/device-tree.md).
  */
 #include <errno.h>
 #include <libfdt.h>
@@ -58,7 +58,7 @@ static const struct bus_ops test_exit_ops = {
 static int test_exit_fdt_node(struct device *dev, void *fdt)
 {
 	const fdt32_t reg[] = { cpu_to_fdt32(1), cpu_to_fdt32(LAYOUT_PORT_TEST_EXIT),
-				cpu_to_fdt32(TEST_EXIT_LEN) };
+				cpu_to_fdt32(0), cpu_to_fdt32(TEST_EXIT_LEN) };
 	int ret = 0;
 
 	ret |= fdt_begin_node(fdt, "test-exit@f4");

@@ -79,8 +79,9 @@ Test(test_exit, fdt_node)
 	node = fdt_node_offset_by_compatible(buf, -1, "imsvm,test-exit");
 	cr_assert_geq(node, 0);
 	reg = fdt_getprop(buf, node, "reg", &len);
-	cr_assert_eq(len, 12);
+	cr_assert_eq(len, 16);
 	cr_assert_eq(fdt32_to_cpu(reg[0]), 1, "I/O space");
 	cr_assert_eq(fdt32_to_cpu(reg[1]), LAYOUT_PORT_TEST_EXIT);
-	cr_assert_eq(fdt32_to_cpu(reg[2]), 4);
+	cr_assert_eq(fdt32_to_cpu(reg[2]), 0);
+	cr_assert_eq(fdt32_to_cpu(reg[3]), 4);
 }

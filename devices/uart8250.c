@@ -23,10 +23,10 @@
  * Overruns happen only for bytes arriving on the "wire" (loopback, and the
  * uart8250__receive() seam), as on a real line.
  *
- * Device tree: the node uses the ISA binding for port I/O, as every port
- * device of imsvm does (docs/device-tree.md): reg = <1 port len>, the first
- * cell 1 meaning I/O space, under a parent with #address-cells = <2> and
- * #size-cells = <1>.
+ * Device tree: port I/O devices sit at the root like every device node, in
+ * the root's cells (#address-cells = <2>, #size-cells = <2>), with the
+ * address's high cell naming the space as in the ISA binding: 1 = I/O port.
+ * So reg = <1 PORT 0 LEN> (docs/device-tree.md).
  *
  * One mutex per UART: vCPU threads and the event loop thread both enter.
  */
@@ -588,7 +588,7 @@ static void uart_reset(struct device *dev)
 static int uart_fdt_node(struct device *dev, void *fdt)
 {
 	const fdt32_t reg[] = { cpu_to_fdt32(1), cpu_to_fdt32(LAYOUT_PORT_COM1),
-				cpu_to_fdt32(UART_NR_PORTS) };
+				cpu_to_fdt32(0), cpu_to_fdt32(UART_NR_PORTS) };
 	int ret = 0;
 
 	ret |= fdt_begin_node(fdt, "serial@3f8");

@@ -336,10 +336,11 @@ Test(uart, fdt_node)
 	cr_assert_geq(node, 0);
 	cr_assert_str_eq(fdt_getprop(buf, node, "compatible", NULL), "ns16550a");
 	p = fdt_getprop(buf, node, "reg", &len);
-	cr_assert_eq(len, 12);
+	cr_assert_eq(len, 16);
 	cr_assert_eq(fdt32_to_cpu(p[0]), 1);
 	cr_assert_eq(fdt32_to_cpu(p[1]), 0x3f8);
-	cr_assert_eq(fdt32_to_cpu(p[2]), 8);
+	cr_assert_eq(fdt32_to_cpu(p[2]), 0);
+	cr_assert_eq(fdt32_to_cpu(p[3]), 8);
 	p = fdt_getprop(buf, node, "clock-frequency", &len);
 	cr_assert_eq(fdt32_to_cpu(*p), 1843200);
 	p = fdt_getprop(buf, node, "interrupts", &len);

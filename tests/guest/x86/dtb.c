@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Device tree: imsvm passes an FDT as the PVH module named "dtb", and it
+ * describes the machine it was asked for. What to expect comes through the
+ * kernel's own command line (which /chosen/bootargs must also carry):
+ *	imsvm run dtb.elf --cpus 2 --mem 128 --cmdline "expect.cpus=2 expect.mem=128"
+ */
+#include "libcflat.h"
+#include "fdt.h"
+#include "x86/mptable.h"
+#include "x86/pvh.h"
+
+#define PLATFORM_ECAM_BASE	0xe0000000ULL	/* vmm/layout.h */
+#define PLATFORM_ECAM_SIZE	(16 * MiB)
+
+static const void *fdt;
+
+static bool node_exists(const char *compat, const char *what)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, compat);
+
+	report(node >= 0, "%s node (compatible \"%s\")%s%s", what, compat,
+	       node >= 0 ? ": " : "", node >= 0 ? fdt_get_name(fdt, node, NULL) : "");
+	return node >= 0;
+}
+
+static void check_chosen(void)
+{
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	const char *bootargs = chosen >= 0 ? fdt_getprop_string(fdt, chosen, "bootargs") : NULL;
+
+	report(chosen >= 0, "/chosen exists");
+	report(bootargs && !strcmp(bootargs, boot_info.cmdline),
+	       "/chosen/bootargs \"%s\" is the command line", bootargs ? bootargs : "(none)");
+}
+
+static void check_cpus(void)
+{
+	int cpus = fdt_path_offset(fdt, "/cpus"), node, n = 0;
+	u32 ids[64];
+	bool regs_ok = true;
+	unsigned long expect;
+	struct mptable mp;
+
+	report_prefix_push("cpus");
+	report(cpus >= 0, "/cpus exists");
+	if (cpus < 0) {
+		report_prefix_pop();
+		return;
+	}
+	report(fdt_address_cells(fdt, cpus) == 1 && fdt_size_cells(fdt, cpus) == 0,
+	       "#address-cells = 1, #size-cells = 0");
+	fdt_for_each_subnode(node, fdt, cpus) {
+		const char *name = fdt_get_name(fdt, node, NULL);
+		int len;
+		const u32 *reg = fdt_getprop(fdt, node, "reg", &len);
+
+		if (strncmp(name, "cpu@", 4))
+			continue;
+		if (!reg || len != 4 || n >= (int)ARRAY_SIZE(ids)) {
+			regs_ok = false;
+			continue;
+		}
+		ids[n] = fdt32_to_cpu(*reg);
+		if (strtoul(name + 4, NULL, 16) != ids[n])
+			regs_ok = false;
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+
+		for (int j = 0; j < n; j++)
+			found |= ids[j] == (u32)i;
+		regs_ok &= found;
+	}
+	report(n > 0 && regs_ok, "%d cpu@N nodes, reg = N = APIC ids 0..%d", n, n - 1);
+	if (arg_get_ulong("expect.cpus", &expect))
+		report((unsigned long)n == expect, "%d CPUs, expect.cpus=%lu", n, expect);
+	else
+		report_skip("no expect.cpus=N on the command line");
+	mptable_parse(&mp);
+	if (mp.found)
+		report(mp.ncpus == n, "MP table lists as many CPUs (%d)", mp.ncpus);
+	report_prefix_pop();
+}
+
+static void check_memory(void)
+{
+	int root = 0, node, ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
+	u64 total = 0, ram = boot_ram_total();
+	unsigned long expect;
+	int nodes = 0;
+
+	report_prefix_push("memory");
+	fdt_for_each_subnode(node, fdt, root) {
+		const char *type = fdt_getprop_string(fdt, node, "device_type");
+		int len;
+		const u32 *reg = fdt_getprop(fdt, node, "reg", &len);
+
+		if (!type || strcmp(type, "memory") || !reg)
+			continue;
+		nodes++;
+		for (; len >= 4 * (ac + sc); len -= 4 * (ac + sc)) {
+			u64 base = fdt_read_cells(&reg, ac), size = fdt_read_cells(&reg, sc);
+
+			report_info("%s: 0x%lx + 0x%lx", fdt_get_name(fdt, node, NULL), base, size);
+			total += size;
+		}
+	}
+	report(nodes > 0, "%d memory node(s) (device_type \"memory\")", nodes);
+	if (arg_get_ulong("expect.mem", &expect))
+		report(total <= expect * MiB && total >= expect * MiB - 1 * MiB,
+		       "%lu KiB, expect.mem=%lu MiB", total / KiB, expect);
+	else
+		report_skip("no expect.mem=MiB on the command line");
+	report(total >= ram, "covers the memory map's %lu KiB of RAM", ram / KiB);
+	report_prefix_pop();
+}
+
+static void check_pci(void)
+{
+	int node = fdt_node_offset_by_compatible(fdt, -1, "pci-host-ecam-generic");
+	int parent, ac, sc, len;
+	const u32 *reg;
+
+	report_prefix_push("pci");
+	report(node >= 0, "host bridge node (compatible \"pci-host-ecam-generic\")");
+	if (node < 0) {
+		report_prefix_pop();
+		return;
+	}
+	parent = fdt_parent_offset(fdt, node);
+	ac = fdt_address_cells(fdt, parent);
+	sc = fdt_size_cells(fdt, parent);
+	reg = fdt_getprop(fdt, node, "reg", &len);
+	if (reg && len >= 4 * (ac + sc)) {
+		u64 base = fdt_read_cells(&reg, ac), size = fdt_read_cells(&reg, sc);
+
+		report(base == PLATFORM_ECAM_BASE && size == PLATFORM_ECAM_SIZE,
+		       "reg = ECAM 0x%lx + 0x%lx", base, size);
+	} else {
+		report(false, "reg = ECAM (no usable reg property)");
+	}
+	report(fdt_getprop(fdt, node, "ranges", &len) && len > 0,
+	       "has ranges (the MMIO windows)");
+	const char *type = fdt_getprop_string(fdt, node, "device_type");
+
+	report(type && !strcmp(type, "pci"), "device_type \"pci\"");
+	report_prefix_pop();
+}
+
+int main(int argc, char **argv)
+{
+	const char *compat;
+	int err;
+
+	fdt = boot_info.dtb;
+	if (!fdt) {
+		report_skip("no \"dtb\" module in hvm_start_info (QEMU gives none)");
+		return report_summary();
+	}
+	err = fdt_check_header(fdt, boot_info.dtb_size);
+	report(!err, "valid FDT header, %u bytes in a %lu-byte module",
+	       err ? 0 : fdt_totalsize(fdt), boot_info.dtb_size);
+	if (err)
+		return report_summary();
+	compat = fdt_getprop_string(fdt, 0, "compatible");
+	report(compat && !fdt_node_check_compatible(fdt, 0, "imsvm,virt"),
+	       "root compatible \"imsvm,virt\" (%s)", compat ? compat : "none");
+	check_chosen();
+	check_cpus();
+	check_memory();
+	check_pci();
+	node_exists("ns16550a", "serial");
+	node_exists("imsvm,test-exit", "test-exit");
+	return report_summary();
+}

@@ -19,6 +19,10 @@
 #define LAYOUT_PCI_MMIO32_BASE	0xC0000000ULL
 #define LAYOUT_PCI_MMIO32_SIZE	0x20000000ULL	/* 512 MiB */
 
+/* PCI I/O port window, where I/O BARs are placed (above the legacy ISA ports). */
+#define LAYOUT_PCI_IO_BASE	0x6000ULL
+#define LAYOUT_PCI_IO_SIZE	0xA000ULL	/* up to 0xFFFF */
+
 /* PCI Express enhanced configuration (ECAM): bus 0..15, 1 MiB per bus. */
 #define LAYOUT_PCI_ECAM_BASE	0xE0000000ULL
 #define LAYOUT_PCI_ECAM_BUSES	16

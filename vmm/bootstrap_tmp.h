@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * TEMPORARY (deleted once the loader and device helpers' code has landed):
+ * TEMPORARY (deleted once the device and device-tree code has landed):
  * declarations of the functions vm__build() wires up, taken from their
  * headers when those exist. vmm/bootstrap_tmp.c has weak stand-ins.
  */
@@ -11,16 +11,6 @@
 
 struct vm;
 
-#if __has_include("devices/uart8250.h")
-#include "devices/uart8250.h"
-#else
-int __must_check uart8250__init(struct vm *vm);
-#endif
-#if __has_include("devices/test_exit.h")
-#include "devices/test_exit.h"
-#else
-int __must_check test_exit__init(struct vm *vm);
-#endif
 #if __has_include("devices/i8042.h")
 #include "devices/i8042.h"
 #else
@@ -35,14 +25,6 @@ int __must_check pci__init(struct vm *vm);
 #include "vmm/fdt.h"
 #else
 int __must_check fdt__build(struct vm *vm, void *buf, size_t size);
-#endif
-
-#if __has_include("vmm/mptable.h")
-#include "vmm/mptable.h"
-#else
-#include "vmm/guest_mem.h"
-#define MPTABLE_MAX_CPUS	254
-int __must_check mptable__write(const struct guest_mem *mem, unsigned int nr_cpus);
 #endif
 
 #endif /* VMM_BOOTSTRAP_TMP_H */

@@ -13,10 +13,6 @@
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
-/* Selectors of the flat GDT the loaders write (the Linux 64-bit boot protocol's). */
-#define BOOT_CS		0x10
-#define BOOT_DS		0x18
-
 #define X86_CR0_PE	(1ULL << 0)
 #define X86_CR0_ET	(1ULL << 4)
 #define X86_CR0_NE	(1ULL << 5)
@@ -188,22 +184,6 @@ err_free:
 	return ret;
 }
 
-static void flat_segment(struct kvm_segment *s, u16 sel, u8 type, bool code64)
-{
-	*s = (struct kvm_segment){
-		.base = 0,
-		.limit = 0xffffffff,
-		.selector = sel,
-		.type = type,
-		.present = 1,
-		.dpl = 0,
-		.db = code64 ? 0 : 1,
-		.s = 1,
-		.l = code64 ? 1 : 0,
-		.g = 1,
-	};
-}
-
 static int set_lint(struct vcpu *vcpu)
 {
 	struct kvm_lapic_state lapic;
@@ -233,16 +213,17 @@ int vcpu__setup_boot(struct vcpu *vcpu, const struct boot_cpu_state *st)
 		pr_err("vCPU %u: KVM_GET_SREGS: %s", vcpu->id, strerror(-ret));
 		return ret;
 	}
-	flat_segment(&sregs.cs, BOOT_CS, 0xb, long64);	/* execute/read, accessed */
-	flat_segment(&sregs.ds, BOOT_DS, 0x3, false);	/* read/write, accessed */
+	/* Exactly the segments of the GDT the loader wrote, so a reload changes nothing. */
+	boot__segment(st, BOOT_SEL_CODE, &sregs.cs);
+	boot__segment(st, BOOT_SEL_DATA, &sregs.ds);
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	/* A usable busy TSS is required by VMX even though nothing uses it. */
+	boot__segment(st, BOOT_SEL_TSS, &sregs.tr);
+	sregs.ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .limit = 0xffff };
 	sregs.gdt.base = st->gdt_base;
 	sregs.gdt.limit = st->gdt_limit;
 	sregs.idt.base = 0;
 	sregs.idt.limit = 0;
-	/* A usable TR is required by VMX even though nothing uses it. */
-	sregs.tr = (struct kvm_segment){ .limit = 0x67, .type = 0xb, .present = 1 };
-	sregs.ldt = (struct kvm_segment){ .type = 0x2, .present = 1, .limit = 0xffff };
 	sregs.cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
 	sregs.cr4 = 0;
 	sregs.efer = 0;

@@ -27,12 +27,15 @@
 #include <libfdt.h>
 
 #include "vmm/boot.h"
+#include "devices/test_exit.h"
+#include "devices/uart8250.h"
 #include "vmm/bootstrap_tmp.h"
 #include "vmm/event_loop.h"
 #include "vmm/kvm.h"
 #include "vmm/kvm_stats.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
+#include "vmm/mptable.h"
 #include "vmm/term.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -173,6 +176,62 @@ static int map_ram(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The PC wiring the MP table describes: ISA IRQ n goes to 8259 input n and
+ * IOAPIC pin n, except IRQ 0 (the PIT), which is wired to IOAPIC pin 2 (the
+ * usual interrupt source override); GSI 2 (the cascade) goes nowhere; GSIs
+ * 16..23 (PCI INTx) go to IOAPIC pins 16..23. KVM's default table sends GSI
+ * 0 to pin 0, so it is replaced (QEMU does the same).
+ * TODO: the interrupt-routing layer of later issues owns this table and must
+ * keep these entries when it adds MSI routes.
+ */
+static int set_pc_irq_routing(struct vm *vm)
+{
+	struct kvm_irq_routing *r;
+	unsigned int n = 0;
+	int ret;
+
+	r = calloc(1, sizeof(*r) + 48 * sizeof(r->entries[0]));
+	if (!r)
+		return -ENOMEM;
+	for (u32 gsi = 0; gsi < LAYOUT_IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;
+		if (gsi < 16)
+			r->entries[n++] = (struct kvm_irq_routing_entry){
+				.gsi = gsi,
+				.type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = {
+					.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
+							     KVM_IRQCHIP_PIC_SLAVE,
+					.pin = gsi % 8,
+				},
+			};
+		r->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi,
+			.type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi },
+		};
+	}
+	r->nr = n;
+	ret = kvm__ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, r);
+	free(r);
+	return ret;
+}
+
+/* The IOAPIC's id register must say what the MP table says: the id after the CPUs'. */
+static int set_ioapic_id(struct vm *vm, unsigned int id)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	int ret;
+
+	ret = kvm__ioctl(vm->vm_fd, KVM_GET_IRQCHIP, &chip);
+	if (ret < 0)
+		return ret;
+	chip.chip.ioapic.id = id;
+	return kvm__ioctl(vm->vm_fd, KVM_SET_IRQCHIP, &chip);
+}
+
 static int create_irqchip(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
@@ -181,6 +240,16 @@ static int create_irqchip(struct vm *vm)
 	ret = __kvm__ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0);
 	if (ret < 0) {
 		pr_err("KVM_CREATE_IRQCHIP: %s", strerror(-ret));
+		return ret;
+	}
+	ret = set_pc_irq_routing(vm);
+	if (ret < 0) {
+		pr_err("KVM_SET_GSI_ROUTING (ISA/PCI wiring): %s", strerror(-ret));
+		return ret;
+	}
+	ret = set_ioapic_id(vm, vm->cfg->nr_cpus);
+	if (ret < 0) {
+		pr_err("IOAPIC id (KVM_GET/SET_IRQCHIP): %s", strerror(-ret));
 		return ret;
 	}
 	ret = kvm__ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit);

@@ -52,10 +52,17 @@ static void check_start_info(void)
 		const struct hvm_modlist_entry *m =
 			(const struct hvm_modlist_entry *)(uintptr_t)si->modlist_paddr + i;
 
+		const char *name = m->cmdline_paddr ?
+			(const char *)(uintptr_t)m->cmdline_paddr : "";
+
+		/* imsvm keeps module 0 for the initrd, empty when there is none. */
+		if (!m->size && i == 0 && si->nr_modules > 1) {
+			report_info("module 0 is an empty initrd slot");
+			continue;
+		}
 		report(m->size && ram_entry_covering(m->paddr, m->size),
 		       "module %u (0x%lx, %lu bytes, \"%s\") is in RAM", i, m->paddr,
-		       m->size, m->cmdline_paddr ?
-		       (const char *)(uintptr_t)m->cmdline_paddr : "");
+		       m->size, name);
 	}
 	report(!si->cmdline_paddr ||
 	       ram_entry_covering(si->cmdline_paddr, strlen(boot_info.cmdline) + 1),

@@ -434,8 +434,7 @@ out:
 	return ret;
 }
 
-static int create_vcpus(struct vm *vm, const struct kvm_limits *limits,
-			const struct boot_cpu_state *boot)
+static int create_vcpus(struct vm *vm, const struct kvm_limits *limits)
 {
 	struct kvm_cpuid2 *cpuid;
 	unsigned int n = vm->cfg->nr_cpus;
@@ -456,9 +455,6 @@ static int create_vcpus(struct vm *vm, const struct kvm_limits *limits,
 		if (ret < 0)
 			goto out;
 		vm->nr_vcpus = i + 1;
-		ret = i == 0 ? vcpu__setup_boot(vm->vcpus[i], boot) : vcpu__setup_ap(vm->vcpus[i]);
-		if (ret < 0)
-			goto out;
 		/* Missing stats are said once (kvm_stats__open) and are not an error. */
 		if (vm->cfg->print_stats && (i == 0 || vm->vcpus[0]->stats.descs) &&
 		    kvm_stats__open(vm->kvm_fd, vm->vcpus[i]->fd, &vm->vcpus[i]->stats) < 0)
@@ -467,6 +463,19 @@ static int create_vcpus(struct vm *vm, const struct kvm_limits *limits,
 out:
 	free(cpuid);
 	return ret;
+}
+
+/* The boot vCPU starts where the loader says; the others wait for INIT/SIPI. */
+static int setup_vcpus(struct vm *vm, const struct boot_cpu_state *boot)
+{
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		int ret = i == 0 ? vcpu__setup_boot(vm->vcpus[i], boot) :
+				   vcpu__setup_ap(vm->vcpus[i]);
+
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 static int start_vcpus(struct vm *vm)
@@ -542,6 +551,9 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	/* Interrupt controllers and timer in the kernel: LAPIC, IOAPIC, PIC, PIT. */
 	STEP("in-kernel irqchip and PIT", create_irqchip(vm));
 
+	/* vCPUs exist before the device tree, which lists them. */
+	STEP("creating vCPUs", create_vcpus(vm, &limits));
+
 	/* The I/O thread, then the devices (the console may watch stdin through it). */
 	STEP("event loop", event_loop__create(&vm->loop));
 	if (cfg->console_stdin)
@@ -563,7 +575,7 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	if (ret < 0)
 		return ret;
 
-	STEP("vCPUs", create_vcpus(vm, &limits, &boot));
+	STEP("vCPU registers", setup_vcpus(vm, &boot));
 	STEP("starting vCPUs", start_vcpus(vm));
 	return 0;
 }

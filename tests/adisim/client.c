@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * adisim-client: vfio-user test client for imsvm-adisim.
+ *
+ *   adisim-client --socket0 PATH [--socket1 PATH] [--only NAME]   run the cases
+ *   adisim-client --bench --socket0 PATH                          measure
+ *   adisim-client --check-stats FILE                              check a --stats-json file
+ *
+ * Prints one line per case: "PASS name", "FAIL name: why", "SKIPPED name: why".
+ * Exit status: 0 all passed (or skipped), 1 a case failed, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "tests/adisim/cases.h"
+#include "tests/adisim/fixture.h"
+
+char fail_msg[512];
+const char *sock0, *sock1;
+
+static int check_stats(const char *path)
+{
+	static const char *const must_be_positive[] = {
+		"raised", "delivered", "blocked_remapping", "masked_pending", "dma_bytes",
+		"faults", "descriptors_done", "protocol_errors",
+	};
+	json_object *root = json_object_from_file(path), *total, *v;
+	int64_t raised = 0, accounted = 0;
+	unsigned int i;
+	int bad = 0;
+
+	if (!root || !json_object_object_get_ex(root, "total", &total)) {
+		printf("FAIL stats_json: %s is missing or not the expected JSON\n", path);
+		json_object_put(root);
+		return 1;
+	}
+	for (i = 0; i < sizeof(must_be_positive) / sizeof(must_be_positive[0]); i++) {
+		if (!json_object_object_get_ex(total, must_be_positive[i], &v) ||
+		    json_object_get_int64(v) <= 0) {
+			printf("FAIL stats_json: total.%s is not positive\n", must_be_positive[i]);
+			bad = 1;
+		}
+	}
+	/* Every raised interrupt ends delivered, blocked or pending (software triggers are raised too). */
+	if (json_object_object_get_ex(total, "raised", &v))
+		raised = json_object_get_int64(v);
+	if (json_object_object_get_ex(total, "delivered", &v))
+		accounted += json_object_get_int64(v);
+	if (json_object_object_get_ex(total, "blocked_remapping", &v))
+		accounted += json_object_get_int64(v);
+	if (json_object_object_get_ex(total, "masked_pending", &v))
+		accounted += json_object_get_int64(v);
+	if (accounted < raised) {
+		printf("FAIL stats_json: raised %lld but only %lld delivered/blocked/pending\n",
+		       (long long)raised, (long long)accounted);
+		bad = 1;
+	}
+	json_object_put(root);
+	if (!bad)
+		printf("PASS stats_json\n");
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket0", required_argument, NULL, '0' },
+		{ "socket1", required_argument, NULL, '1' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "bench", no_argument, NULL, 'b' },
+		{ "storm-socket", required_argument, NULL, 's' },
+		{ "check-stats", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *only = NULL, *stats = NULL, *storm_sock = NULL;
+	bool bench = false;
+	int c, failed = 0, i;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case '0': sock0 = optarg; break;
+		case '1': sock1 = optarg; break;
+		case 'o': only = optarg; break;
+		case 'b': bench = true; break;
+		case 's': storm_sock = optarg; break;
+		case 'c': stats = optarg; break;
+		default:
+			fprintf(stderr, "usage: see the comment at the top of tests/adisim/client.c\n");
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (stats)
+		return check_stats(stats);
+	if (!sock0) {
+		fprintf(stderr, "adisim-client: --socket0 PATH is required\n");
+		return 2;
+	}
+	if (bench)
+		return bench_run(sock0, storm_sock) ? 1 : 0;
+	for (i = 0; tcases[i].name; i++) {
+		int r;
+
+		if (only && strcmp(only, tcases[i].name))
+			continue;
+		fail_msg[0] = '\0';
+		r = tcases[i].fn();
+		if (r == 0) {
+			printf("PASS %s\n", tcases[i].name);
+		} else if (r == 77) {
+			printf("SKIPPED %s: %s\n", tcases[i].name, fail_msg);
+		} else {
+			printf("FAIL %s: %s\n", tcases[i].name, fail_msg[0] ? fail_msg : "?");
+			failed = 1;
+		}
+		fflush(stdout);
+	}
+	return failed;
+}

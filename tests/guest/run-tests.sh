@@ -137,7 +137,7 @@ finish_test() {
 		passed=$((passed + 1))
 		;;
 	77)
-		reason=$(sed -n 's/\r$//; s/^SKIP: //p' "$log" | head -n 1)
+		reason=$(tr -d '\r' <"$log" | sed -n 's/^.*SKIP: //p' | head -n 1)
 		echo "SKIPPED $name: ${reason:-all tests skipped}"
 		skipped=$((skipped + 1))
 		;;

@@ -658,6 +658,79 @@ static int t_device_reset(void)
 	return 0;
 }
 
+/* ---- cases for simulators started with fault-injection options (run.sh) ---- */
+
+static int x_die_on_doorbell(void)
+{
+	struct fx f;
+	int ret;
+
+	CHECK(fx_open(&f, sock0, false, false) == 0, "setup failed");
+	ret = tc_wr32(&f.c, BAR0, ADISIM_REG_RING_TAIL, 1);
+	fx_close(&f);
+	CHECK(ret == -ECONNRESET || ret == -EPIPE, "doorbell answered (%d), device should die", ret);
+	return 0;
+}
+
+static int x_fail_after_3_error(void)
+{
+	struct vfio_device_info in = { .argsz = 16 };
+	struct tclient c;
+	int ret;
+
+	CHECK(tc_connect(&c, sock0) == 0 && tc_version(&c, false, 4096) == 0, "VERSION (1)");
+	CHECK(tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL) == 0,
+	      "message 2 failed");
+	CHECK(tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL) == 0,
+	      "message 3 failed");
+	ret = tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL);
+	tc_close(&c);
+	CHECK(ret == -EIO, "message 4: got %d, want -EIO", ret);
+	return 0;
+}
+
+static int x_fail_after_2_die(void)
+{
+	struct vfio_device_info in = { .argsz = 16 };
+	struct tclient c;
+	int ret;
+
+	CHECK(tc_connect(&c, sock0) == 0 && tc_version(&c, false, 4096) == 0, "VERSION (1)");
+	CHECK(tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL) == 0,
+	      "message 2 failed");
+	ret = tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL);
+	tc_close(&c);
+	CHECK(ret == -ECONNRESET, "message 3: got %d, want the connection to die", ret);
+	return 0;
+}
+
+static int x_storm_option(void)
+{
+	uint64_t n = 0;
+	struct fx f;
+	int e, i;
+
+	CHECK(fx_open(&f, sock0, false, false) == 0, "setup failed");
+	CHECK(tc_rd32(&f.c, BAR0, ADISIM_REG_STORM_HZ) != 0, "--storm not reflected in STORM_HZ");
+	CHECK(fx_bind(&f, 3, &e) == 0, "bind");
+	fx_ims_set(&f, tc_rd32(&f.c, BAR0, ADISIM_REG_STORM_IMS), ADISIM_MSI_REMAP_ADDR(3), 0,
+		   false);
+	for (i = 0; i < 3000 && n < 10; i++)
+		n += tc_wait_eventfd(&f.c, e, 1);
+	CHECK(n >= 10, "only %llu storm interrupts", (unsigned long long)n);
+	close(e);
+	fx_close(&f);
+	return 0;
+}
+
+const struct tcase xcases[] = {
+	{ "die_on_doorbell", x_die_on_doorbell },
+	{ "fail_after_3_error", x_fail_after_3_error },
+	{ "fail_after_2_die", x_fail_after_2_die },
+	{ "storm_option", x_storm_option },
+	{ NULL, NULL },
+};
+
 const struct tcase tcases[] = {
 	{ "version", t_version },
 	{ "version_must_be_first", t_version_first },

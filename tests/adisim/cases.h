@@ -7,7 +7,9 @@ struct tcase {
 	int (*fn)(void);
 };
 
+/* tcases run by default; xcases only by name, against a simulator started for them. */
 extern const struct tcase tcases[];
+extern const struct tcase xcases[];
 
 /* bench.c: storm delivery rate and DMA throughput, printed as a table. */
 int bench_run(const char *sock, const char *storm_sock);

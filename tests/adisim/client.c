@@ -66,6 +66,25 @@ static int check_stats(const char *path)
 	return bad;
 }
 
+static int run(const struct tcase *t)
+{
+	int r;
+
+	fail_msg[0] = '\0';
+	r = t->fn();
+	if (r == 0) {
+		printf("PASS %s\n", t->name);
+	} else if (r == 77) {
+		printf("SKIPPED %s: %s\n", t->name, fail_msg);
+	} else {
+		printf("FAIL %s: %s\n", t->name, fail_msg[0] ? fail_msg : "?");
+		fflush(stdout);
+		return 1;
+	}
+	fflush(stdout);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -79,7 +98,7 @@ int main(int argc, char **argv)
 	};
 	const char *only = NULL, *stats = NULL, *storm_sock = NULL;
 	bool bench = false;
-	int c, failed = 0, i;
+	int c, failed = 0, i, ran = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -103,22 +122,15 @@ int main(int argc, char **argv)
 	}
 	if (bench)
 		return bench_run(sock0, storm_sock) ? 1 : 0;
-	for (i = 0; tcases[i].name; i++) {
-		int r;
-
-		if (only && strcmp(only, tcases[i].name))
-			continue;
-		fail_msg[0] = '\0';
-		r = tcases[i].fn();
-		if (r == 0) {
-			printf("PASS %s\n", tcases[i].name);
-		} else if (r == 77) {
-			printf("SKIPPED %s: %s\n", tcases[i].name, fail_msg);
-		} else {
-			printf("FAIL %s: %s\n", tcases[i].name, fail_msg[0] ? fail_msg : "?");
-			failed = 1;
-		}
-		fflush(stdout);
+	for (i = 0; tcases[i].name; i++)
+		if (!only || !strcmp(only, tcases[i].name))
+			failed |= run(&tcases[i]), ran++;
+	for (i = 0; only && xcases[i].name; i++)
+		if (!strcmp(only, xcases[i].name))
+			failed |= run(&xcases[i]), ran++;
+	if (!ran) {
+		fprintf(stderr, "adisim-client: no case named '%s'\n", only);
+		return 2;
 	}
 	return failed;
 }

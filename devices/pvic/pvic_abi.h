@@ -17,10 +17,10 @@
 #define PVIC_STATIC_ASSERT(c, m)	_Static_assert(c, m)
 #endif
 
-/* ---- PCI identity (0xF1E5 is the project's own, NOT PCI-SIG assigned) --- */
-#define PVIC_PCI_VENDOR_ID		0xF1E5
+/* ---- PCI identity: imsvm's own vendor ID ("IM", NOT PCI-SIG assigned) -- */
+#define PVIC_PCI_VENDOR_ID		0x494D
 #define PVIC_PCI_DEVICE_ID		0x0010
-#define PVIC_PCI_SUBSYS_VENDOR_ID	0xF1E5
+#define PVIC_PCI_SUBSYS_VENDOR_ID	0x494D
 #define PVIC_PCI_SUBSYS_ID		0x0010
 #define PVIC_PCI_REVISION		0x01
 #define PVIC_PCI_CLASS_CODE		0x088000	/* system peripheral, other */

@@ -137,8 +137,14 @@ static void *loop_thread(void *arg)
 
 int event_loop__start(struct event_loop *loop)
 {
-	int ret = pthread_create(&loop->thread, NULL, loop_thread, loop);
+	pthread_attr_t attr;
+	int ret;
 
+	/* Callbacks are shallow: a small stack instead of glibc's 8 MiB default. */
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 512 * 1024);
+	ret = pthread_create(&loop->thread, &attr, loop_thread, loop);
+	pthread_attr_destroy(&attr);
 	if (ret)
 		return -ret;
 	loop->started = true;

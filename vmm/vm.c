@@ -619,6 +619,30 @@ static void print_stats(struct vm *vm)
 	}
 }
 
+/*
+ * Host memory of the VMM itself: guest RAM is memfd (shmem) pages, counted in
+ * RssShmem, so the VMM's own peak is about VmHWM - RssShmem (guest pages only
+ * grow while the VM runs, so RssShmem at exit is the most the peak held).
+ */
+static void print_host_memory(void)
+{
+	static const char *const keys[] = { "VmHWM:", "RssAnon:", "RssFile:", "RssShmem:" };
+	unsigned long long v[ARRAY_SIZE(keys)] = { 0 };
+	char line[256];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (!strncmp(line, keys[i], strlen(keys[i])))
+				v[i] = strtoull(line + strlen(keys[i]), NULL, 10);
+	fclose(f);
+	fprintf(stderr, "imsvm: stats: host: VmHWM=%llu kB RssAnon=%llu kB RssFile=%llu kB "
+		"RssShmem=%llu kB (guest RAM touched); VMM peak without guest RAM ~%llu kB\n",
+		v[0], v[1], v[2], v[3], v[0] > v[3] ? v[0] - v[3] : 0);
+}
+
 int vm__run(struct vm *vm)
 {
 	struct timespec deadline, now, rel;
@@ -658,8 +682,10 @@ int vm__run(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu__join(vm->vcpus[i]);
 
-	if (vm->cfg->print_stats)
+	if (vm->cfg->print_stats) {
 		print_stats(vm);
+		print_host_memory();
+	}
 	reason = atomic_load(&vm->exit_reason);
 	if (reason == VM_EXIT_SIGNAL)
 		pr_info("stopped by signal %d", vm->exit_status - 128);

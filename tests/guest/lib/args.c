@@ -47,9 +47,14 @@ const char *arg_get(const char *key)
 {
 	size_t n = strlen(key);
 
-	for (int i = 1; i < __argc; i++)
-		if (!strncmp(__argv[i], key, n) && __argv[i][n] == '=')
+	for (int i = 1; i < __argc; i++) {
+		if (strncmp(__argv[i], key, n))
+			continue;
+		if (__argv[i][n] == '=')
 			return __argv[i] + n + 1;
+		if (__argv[i][n] == '\0')
+			return "";	/* a bare flag */
+	}
 	return NULL;
 }
 

@@ -87,7 +87,7 @@ void exit(int code) __noreturn;
 /* args.c: the kernel command line, split kvm-unit-tests style. */
 extern int __argc;
 extern char *__argv[];
-/* Value of "key=value" on the command line, or NULL. */
+/* Value of "key=value" on the command line, "" for a bare "key", or NULL. */
 const char *arg_get(const char *key);
 /* Numeric value of "key=N"; returns false if absent or malformed. */
 bool arg_get_ulong(const char *key, unsigned long *val);

@@ -69,6 +69,7 @@ $(O)/unit-tests: $(UNIT_TEST_OBJS) $(IMSVM_OBJS) $(UNIT_EXTRA_OBJS)
 -include devices/adisim/adisim.mk
 -include tests/guest/guest.mk
 -include tests/tests.mk
+-include devices/assign.mk
 
 deps:
 	$(Q)./tests/deps.sh

@@ -20,6 +20,23 @@ void term__restore(void)
 	}
 }
 
+/* A crash must not leave the operator's terminal raw: restore, then die as before. */
+static void fatal_signal(int sig)
+{
+	term__restore();
+	raise(sig);	/* SA_RESETHAND put the default action back */
+}
+
+static void catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	struct sigaction sa = { .sa_handler = fatal_signal, .sa_flags = SA_RESETHAND };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
 int term__raw(int fd)
 {
 	static bool atexit_done;
@@ -47,6 +64,7 @@ int term__raw(int fd)
 	t.c_cc[VQUIT] = _POSIX_VDISABLE;
 	if (!atexit_done) {
 		atexit(term__restore);
+		catch_fatal_signals();
 		atexit_done = true;
 	}
 	saved_valid = 1;

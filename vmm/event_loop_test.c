@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vmm/event_loop.h"
+
+struct watcher {
+	struct event_loop *loop;
+	int fd;
+	_Atomic unsigned int calls;
+	_Atomic bool in_cb;
+	bool del_self;
+	int del_ret;
+	unsigned int sleep_us;
+};
+
+static void on_event(int fd, u32 events, void *opaque)
+{
+	struct watcher *w = opaque;
+	u64 v;
+
+	w->in_cb = true;
+	if (read(fd, &v, sizeof(v)) < 0)
+		v = 0;
+	if (w->sleep_us)
+		usleep(w->sleep_us);
+	if (w->del_self)
+		w->del_ret = event_loop__del(w->loop, fd);
+	w->calls++;
+	w->in_cb = false;
+}
+
+static void kick(int fd)
+{
+	u64 one = 1;
+
+	cr_assert_eq(write(fd, &one, sizeof(one)), sizeof(one));
+}
+
+static bool wait_calls(struct watcher *w, unsigned int n)
+{
+	for (int i = 0; i < 2000 && w->calls < n; i++)
+		usleep(1000);
+	return w->calls >= n;
+}
+
+Test(event_loop, callback_runs_on_event)
+{
+	struct event_loop *loop;
+	struct watcher w = { 0 };
+
+	cr_assert_eq(event_loop__create(&loop), 0);
+	w.loop = loop;
+	w.fd = eventfd(0, EFD_NONBLOCK);
+	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), 0);
+	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), -EEXIST);
+	cr_assert_eq(event_loop__start(loop), 0);
+	kick(w.fd);
+	cr_assert(wait_calls(&w, 1), "callback never ran");
+	kick(w.fd);
+	cr_assert(wait_calls(&w, 2));
+	cr_assert_eq(event_loop__del(loop, w.fd), 0);
+	cr_assert_eq(event_loop__del(loop, w.fd), -ENOENT);
+	event_loop__destroy(loop);
+	close(w.fd);
+}
+
+Test(event_loop, del_waits_for_running_callback)
+{
+	struct event_loop *loop;
+	struct watcher w = { .sleep_us = 50000 };
+
+	cr_assert_eq(event_loop__create(&loop), 0);
+	w.loop = loop;
+	w.fd = eventfd(0, EFD_NONBLOCK);
+	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), 0);
+	cr_assert_eq(event_loop__start(loop), 0);
+	kick(w.fd);
+	for (int i = 0; i < 2000 && !w.in_cb; i++)
+		usleep(500);
+	cr_assert(w.in_cb, "callback did not start");
+	cr_assert_eq(event_loop__del(loop, w.fd), 0);
+	cr_assert(!w.in_cb, "del returned while the callback was still running");
+	cr_assert_eq(w.calls, 1);
+	kick(w.fd);
+	usleep(20000);
+	cr_assert_eq(w.calls, 1, "a removed watch was called");
+	event_loop__destroy(loop);
+	close(w.fd);
+}
+
+Test(event_loop, del_from_inside_callback)
+{
+	struct event_loop *loop;
+	struct watcher w = { .del_self = true, .del_ret = 1 };
+
+	cr_assert_eq(event_loop__create(&loop), 0);
+	w.loop = loop;
+	w.fd = eventfd(0, EFD_NONBLOCK);
+	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), 0);
+	cr_assert_eq(event_loop__start(loop), 0);
+	kick(w.fd);
+	cr_assert(wait_calls(&w, 1), "callback never ran (or deadlocked in del)");
+	cr_assert_eq(w.del_ret, 0);
+	event_loop__destroy(loop);
+	close(w.fd);
+}
+
+Test(event_loop, stop_without_events_and_bad_args)
+{
+	struct event_loop *loop;
+
+	cr_assert_eq(event_loop__create(&loop), 0);
+	cr_assert_eq(event_loop__add(loop, -1, EPOLLIN, on_event, NULL), -EINVAL);
+	cr_assert_eq(event_loop__add(loop, 0, EPOLLIN, NULL, NULL), -EINVAL);
+	cr_assert_eq(event_loop__start(loop), 0);
+	event_loop__stop(loop);
+	event_loop__stop(loop);	/* idempotent */
+	event_loop__destroy(loop);
+}

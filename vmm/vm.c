@@ -425,9 +425,8 @@ static int load_kernel(struct vm *vm, const void *dtb, size_t dtb_size,
 	};
 	pr_debug("kernel %s: %s, %zu bytes", cfg->kernel_path,
 		 boot__format_name(boot__detect(kernel.data, kernel.size)), kernel.size);
+	/* The loader logs the one line naming what is wrong with the image. */
 	ret = boot__load(&vm->mem, &in, cpu);
-	if (ret < 0)
-		pr_err("kernel %s: cannot load it (%s)", cfg->kernel_path, strerror(-ret));
 out:
 	unmap_file(&initrd);
 	unmap_file(&kernel);
@@ -489,6 +488,7 @@ static int start_vcpus(struct vm *vm)
 	return 0;
 }
 
+/* A step whose callee says nothing on failure: name it here. */
 #define STEP(what, expr)						\
 	do {								\
 		ret = (expr);						\
@@ -497,6 +497,14 @@ static int start_vcpus(struct vm *vm)
 			       strerror(-ret));				\
 			return ret;					\
 		}							\
+	} while (0)
+
+/* A step whose callee already logged the one line naming the problem. */
+#define STEP_LOGGED(expr)						\
+	do {								\
+		ret = (expr);						\
+		if (ret < 0)						\
+			return ret;					\
 	} while (0)
 
 int vm__build(struct vm *vm, const struct vm_config *cfg)
@@ -522,12 +530,8 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	mask_stop_signals(true);
 
 	/* KVM itself: errors here are about the host, and say so. */
-	ret = kvm__open("/dev/kvm", &vm->kvm_fd);
-	if (ret < 0)
-		return ret;
-	ret = kvm__check_caps(vm->kvm_fd, &limits);
-	if (ret < 0)
-		return ret;
+	STEP_LOGGED(kvm__open("/dev/kvm", &vm->kvm_fd));
+	STEP_LOGGED(kvm__check_caps(vm->kvm_fd, &limits));
 	if (cfg->nr_cpus == 0 || cfg->nr_cpus > limits.max_vcpus ||
 	    cfg->nr_cpus > MPTABLE_MAX_CPUS) {
 		pr_err("--cpus %u: must be 1..%u (KVM_CAP_MAX_VCPUS %u, MP table limit %u)",
@@ -549,20 +553,20 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	STEP("KVM_SET_USER_MEMORY_REGION", map_ram(vm));
 
 	/* Interrupt controllers and timer in the kernel: LAPIC, IOAPIC, PIC, PIT. */
-	STEP("in-kernel irqchip and PIT", create_irqchip(vm));
+	STEP_LOGGED(create_irqchip(vm));
 
 	/* vCPUs exist before the device tree, which lists them. */
-	STEP("creating vCPUs", create_vcpus(vm, &limits));
+	STEP_LOGGED(create_vcpus(vm, &limits));
 
 	/* The I/O thread, then the devices (the console may watch stdin through it). */
 	STEP("event loop", event_loop__create(&vm->loop));
 	if (cfg->console_stdin)
 		STEP("console terminal", term__raw(STDIN_FILENO));
-	STEP("devices", create_devices(vm));
+	STEP_LOGGED(create_devices(vm));
 	STEP("event loop thread", event_loop__start(vm->loop));
 
 	/* What the guest is told about the machine. */
-	STEP("device tree", build_dtb(vm, &dtb, &dtb_size));
+	STEP_LOGGED(build_dtb(vm, &dtb, &dtb_size));
 	ret = mptable__write(&vm->mem, cfg->nr_cpus);
 	if (ret < 0) {
 		free(dtb);
@@ -575,12 +579,13 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	if (ret < 0)
 		return ret;
 
-	STEP("vCPU registers", setup_vcpus(vm, &boot));
-	STEP("starting vCPUs", start_vcpus(vm));
+	STEP_LOGGED(setup_vcpus(vm, &boot));
+	STEP_LOGGED(start_vcpus(vm));
 	return 0;
 }
 
 #undef STEP
+#undef STEP_LOGGED
 
 /* The exit counts per vCPU and in total (--stats), on stderr. */
 static void print_stats(struct vm *vm)

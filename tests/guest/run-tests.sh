@@ -3,7 +3,7 @@
 #
 # Run the guest test kernels listed in unittests.cfg under `imsvm run`, one
 # line per test:
-#	PASS name | FAIL name (status N) | SKIPPED name: reason
+#	PASS name | FAIL name (status N): first failed check | SKIPPED name: reason
 # then "N passed, N failed, N skipped". Exit status 1 if any failed.
 #
 # usage: run-tests.sh [-v] [-g GROUP] [NAME...]
@@ -14,7 +14,8 @@
 #	IMSVM      imsvm binary (default: build/imsvm of this tree)
 #	GUEST_DIR  where the NAME.elf kernels are (default: build/tests/guest/x86)
 #	CFG        the manifest (default: unittests.cfg beside this script)
-#	LOG_DIR    console logs, one per test (default: build/tests/guest/logs)
+#	LOG_DIR    console logs, one per test (default: build/logs/guest; not
+#	           under build/tests/guest, which the emulated machine's image holds)
 #	RUNNER     imsvm (default), or qemu: boot the kernels with
 #	           qemu-system-x86_64 -accel tcg instead (a development aid:
 #	           QEMU passes no device tree and its firmware tables differ)
@@ -28,7 +29,7 @@ root=$(cd "$here/../.." && pwd)
 IMSVM=${IMSVM:-$root/build/imsvm}
 GUEST_DIR=${GUEST_DIR:-$root/build/tests/guest/x86}
 CFG=${CFG:-$here/unittests.cfg}
-LOG_DIR=${LOG_DIR:-$root/build/tests/guest/logs}
+LOG_DIR=${LOG_DIR:-$root/build/logs/guest}
 RUNNER=${RUNNER:-imsvm}
 
 verbose=0
@@ -49,7 +50,7 @@ if [ ! -r "$CFG" ]; then
 	echo "run-tests.sh: cannot read manifest $CFG" >&2
 	exit 2
 fi
-mkdir -p "$LOG_DIR" || exit 2
+mkdir -p "$LOG_DIR" 2>/dev/null || LOG_DIR=$(mktemp -d) || exit 2
 
 passed=0
 failed=0
@@ -146,7 +147,10 @@ finish_test() {
 		failed=$((failed + 1))
 		;;
 	*)
-		echo "FAIL $name (status $status)"
+		# The first failed check (or abort, or the VMM's error) says why.
+		why=$(tr -d '\r' <"$log" | sed -n 's/^.*\(FAIL: \|ABORT: \|error: \)//p' |
+			head -n 1)
+		echo "FAIL $name (status $status)${why:+: $why}"
 		failed=$((failed + 1))
 		;;
 	esac

@@ -92,10 +92,9 @@ static void check_pit_ioapic(int pin)
 		ioapic_route(pin, PIT_VECTOR, apic_id(), false, false);
 	}
 
+	/* Once masked, nothing new reaches the LAPIC; let the last one land. */
 	ioapic_mask(pin);
-	irq_enable();
-	for (int i = 0; i < 100; i++)	/* let one already in flight land */
-		cpu_relax();
+	apic_drain(PIT_VECTOR);
 	pit_ticks = 0;
 	bool ref = wait_reference();
 

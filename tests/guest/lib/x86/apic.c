@@ -123,3 +123,28 @@ bool wait_for_count(volatile int *flag, int target, u64 max_cycles)
 		irq_disable();
 	return ok;
 }
+
+bool apic_irr_pending(int vector)
+{
+	return apic_read(APIC_IRR + 0x10 * ((u32)vector / 32)) & (1U << (vector % 32));
+}
+
+bool apic_isr_pending(int vector)
+{
+	return apic_read(APIC_ISR + 0x10 * ((u32)vector / 32)) & (1U << (vector % 32));
+}
+
+bool apic_drain(int vector)
+{
+	bool was_enabled = read_rflags() & X86_EFLAGS_IF;
+	u64 start = rdtsc();
+	bool clear;
+
+	irq_enable();
+	while (!(clear = !apic_irr_pending(vector) && !apic_isr_pending(vector)) &&
+	       rdtsc() - start < 8000000000ULL)
+		cpu_relax();
+	if (!was_enabled)
+		irq_disable();
+	return clear;
+}

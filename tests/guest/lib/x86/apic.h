@@ -63,6 +63,15 @@ void apic_eoi(void);
 /* Send an IPI: icr low word (vector | delivery mode | shorthand) to dest. */
 void apic_icr_write(u32 icr, u32 dest);
 
+/* Is vector waiting in this LAPIC's IRR, or in service (ISR)? */
+bool apic_irr_pending(int vector);
+bool apic_isr_pending(int vector);
+/*
+ * Let an interrupt already accepted for vector be handled: interrupts on
+ * until neither IRR nor ISR holds it. Returns false if it never cleared.
+ */
+bool apic_drain(int vector);
+
 /* Timer: vector, initial count, periodic or one-shot, divide by 1. */
 void apic_timer_start(int vector, u32 count, bool periodic);
 void apic_timer_stop(void);

@@ -97,23 +97,46 @@ int bzimage__parse(const u8 *img, size_t size, struct bzimage_info *info, bool v
 	return 0;
 }
 
+static bool fits(const struct bzimage_info *info, u64 low_end, u64 load, u64 run)
+{
+	return load >= BOOT_RESERVED_END && range_within(load, info->payload_size, low_end) &&
+	       range_within(run, info->hdr.init_size, low_end);
+}
+
 /*
  * Where the protected-mode kernel goes and where it will run. A relocatable
- * kernel is loaded where it prefers (pref_address, aligned), or at 1 MiB
- * aligned up when that is lower; a fixed one at 1 MiB, from where its
+ * kernel is loaded where it prefers (pref_address aligned up to
+ * kernel_alignment), or, when that is below 1 MiB or does not fit in RAM,
+ * at 1 MiB aligned up. A fixed one is loaded at 1 MiB, from where its
  * decompressor moves itself to pref_address, the only place it can run.
  */
-static void choose_address(const struct setup_header *h, u64 *load, u64 *run)
+static int choose_address(const struct bzimage_info *info, u64 low_end, u64 *load, u64 *run)
 {
+	const struct setup_header *h = &info->hdr;
+	u64 align = h->kernel_alignment;
+
 	if (h->relocatable_kernel) {
 		u64 pref = MAX(h->pref_address, LAYOUT_KERNEL_DEFAULT);
 
-		*load = ALIGN_UP(pref, (u64)h->kernel_alignment);
+		*load = ALIGN_UP(pref, align);
+		if (*load < pref || !fits(info, low_end, *load, *load))
+			*load = ALIGN_UP(LAYOUT_KERNEL_DEFAULT, align);
 		*run = *load;
 	} else {
 		*load = LAYOUT_KERNEL_DEFAULT;
 		*run = h->pref_address ? h->pref_address : LAYOUT_KERNEL_DEFAULT;
+		if (*run < BOOT_RESERVED_END) {
+			pr_err("bzImage: a non-relocatable kernel that runs at 0x%llx would overwrite the boot structures below 1 MiB",
+			       (unsigned long long)*run);
+			return -EINVAL;
+		}
 	}
+	if (!fits(info, low_end, *load, *run)) {
+		pr_err("bzImage: kernel does not fit: it needs %u MiB (init_size) from 0x%llx, guest RAM below 4 GiB ends at 0x%llx",
+		       h->init_size >> 20, (unsigned long long)*run, (unsigned long long)low_end);
+		return -E2BIG;
+	}
+	return 0;
 }
 
 static int write_setup_data_dtb(const struct guest_mem *mem, const struct boot_input *in,
@@ -169,14 +192,10 @@ int bzimage__load(const struct guest_mem *mem, const struct boot_input *in,
 		return -EFAULT;
 	}
 
-	choose_address(&info.hdr, &load, &run);
+	ret = choose_address(&info, low_end, &load, &run);
+	if (ret)
+		return ret;
 	end = MAX(load + info.payload_size, run + info.hdr.init_size);
-	if (end > low_end || !guest_mem__ptr(mem, load, info.payload_size)) {
-		pr_err("bzImage: kernel needs guest RAM up to 0x%llx (init_size %u MiB from 0x%llx), RAM below 4 GiB ends at 0x%llx",
-		       (unsigned long long)end, info.hdr.init_size >> 20,
-		       (unsigned long long)run, (unsigned long long)low_end);
-		return -E2BIG;
-	}
 
 	/* The zero page: all zero except the image's setup header and our fields. */
 	memset(bp, 0, sizeof(*bp));

@@ -367,9 +367,46 @@ Test(boot_bzimage, kernel_larger_than_memory)
 	struct bz p = bz_default();
 
 	p.init_size = 300 * MiB;
-	expect_fail(&p, 0, NULL, RAM, -E2BIG, "kernel needs guest RAM");
+	expect_fail(&p, 0, NULL, RAM, -E2BIG, "kernel does not fit");
 	p = bz_default();
-	expect_fail(&p, 0, NULL, 16 * MiB, -E2BIG, "kernel needs guest RAM");
+	expect_fail(&p, 0, NULL, 16 * MiB, -E2BIG, "kernel does not fit");
+	p.relocatable = 0;
+	expect_fail(&p, 0, NULL, 32 * MiB, -E2BIG, "kernel does not fit");
+}
+
+Test(boot_bzimage, relocatable_kernel_moves_down_when_pref_does_not_fit)
+{
+	struct bz p = bz_default();	/* prefers 16 MiB, needs 24 MiB from there */
+	struct boot_cpu_state cpu;
+	struct guest_mem mem;
+	size_t size;
+	u8 *img;
+	struct boot_input in;
+
+	test_mem_init(&mem, 32 * MiB);
+	img = bz_build(&p, &size);
+	in = (struct boot_input){ .kernel = img, .kernel_size = size };
+	cr_assert_eq(boot__load(&mem, &in, &cpu), 0);
+	cr_assert_eq(cpu.rip, 2 * MiB + 0x200, "1 MiB aligned up to 2 MiB");
+	free(img);
+
+	/* A preference so high that aligning it wraps around. */
+	p.pref_address = ~0ULL - 4096;
+	img = bz_build(&p, &size);
+	in = (struct boot_input){ .kernel = img, .kernel_size = size };
+	cr_assert_eq(boot__load(&mem, &in, &cpu), 0);
+	cr_assert_eq(cpu.rip, 2 * MiB + 0x200);
+	free(img);
+	test_mem_fini(&mem);
+}
+
+Test(boot_bzimage, fixed_kernel_running_over_boot_structures)
+{
+	struct bz p = bz_default();
+
+	p.relocatable = 0;
+	p.pref_address = 0x10000;
+	expect_fail(&p, 0, NULL, RAM, -EINVAL, "boot structures");
 }
 
 Test(boot_bzimage, initrd_larger_than_memory)

@@ -106,6 +106,8 @@ static int install_signals(struct vm *vm)
 	ret = vcpu__init_signals();
 	if (ret < 0)
 		return ret;
+	/* A closed console pipe is the UART's error to report, not a reason to die. */
+	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sa.sa_mask);
 	signal_vm = vm;
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
@@ -624,15 +626,32 @@ static void print_stats(struct vm *vm)
 	}
 }
 
+/* Bytes of guest RAM the host holds (pages the guest or the loaders touched). */
+static u64 guest_resident_bytes(const struct guest_mem *mem)
+{
+	size_t pages = mem->ram_size / 4096;
+	unsigned char *vec = malloc(pages);
+	u64 n = 0;
+
+	if (!vec)
+		return 0;
+	if (mincore(mem->host, mem->ram_size, vec) == 0)
+		for (size_t i = 0; i < pages; i++)
+			n += vec[i] & 1;
+	free(vec);
+	return n * 4096;
+}
+
 /*
- * Host memory of the VMM itself: guest RAM is memfd (shmem) pages, counted in
- * RssShmem, so the VMM's own peak is about VmHWM - RssShmem (guest pages only
- * grow while the VM runs, so RssShmem at exit is the most the peak held).
+ * Host memory of the VMM itself. Guest RAM is memfd pages inside the VmHWM
+ * peak; mincore() counts them exactly (RssShmem would also count a binary run
+ * from tmpfs). Guest pages only grow while the VM runs, so subtracting the
+ * count at exit never subtracts more than the peak held.
  */
-static void print_host_memory(void)
+static void print_host_memory(struct vm *vm)
 {
 	static const char *const keys[] = { "VmHWM:", "RssAnon:", "RssFile:", "RssShmem:" };
-	unsigned long long v[ARRAY_SIZE(keys)] = { 0 };
+	unsigned long long v[ARRAY_SIZE(keys)] = { 0 }, guest_kb;
 	char line[256];
 	FILE *f = fopen("/proc/self/status", "re");
 
@@ -643,9 +662,10 @@ static void print_host_memory(void)
 			if (!strncmp(line, keys[i], strlen(keys[i])))
 				v[i] = strtoull(line + strlen(keys[i]), NULL, 10);
 	fclose(f);
+	guest_kb = guest_resident_bytes(&vm->mem) / 1024;
 	fprintf(stderr, "imsvm: stats: host: VmHWM=%llu kB RssAnon=%llu kB RssFile=%llu kB "
-		"RssShmem=%llu kB (guest RAM touched); VMM peak without guest RAM ~%llu kB\n",
-		v[0], v[1], v[2], v[3], v[0] > v[3] ? v[0] - v[3] : 0);
+		"RssShmem=%llu kB guest-RAM-resident=%llu kB; VMM peak without guest RAM "
+		"%llu kB\n", v[0], v[1], v[2], v[3], guest_kb, v[0] > guest_kb ? v[0] - guest_kb : 0);
 }
 
 int vm__run(struct vm *vm)
@@ -689,11 +709,17 @@ int vm__run(struct vm *vm)
 
 	if (vm->cfg->print_stats) {
 		print_stats(vm);
-		print_host_memory();
+		print_host_memory(vm);
 	}
 	reason = atomic_load(&vm->exit_reason);
 	if (reason == VM_EXIT_SIGNAL)
 		pr_info("stopped by signal %d", vm->exit_status - 128);
+	/* exit(256) would read as success: a code that does not fit becomes 255. */
+	if (vm->exit_status < 0 || vm->exit_status > 255) {
+		pr_warn("guest exit code %d does not fit an exit status: exiting with 255",
+			vm->exit_status);
+		return 255;
+	}
 	return vm->exit_status;
 }
 

@@ -7,6 +7,7 @@
 #include "libcflat.h"
 #include "x86/processor.h"
 #include "x86/pvh.h"
+#include "x86/vm.h"
 
 static const struct hvm_memmap_table_entry *ram_entry_covering(u64 addr, u64 len)
 {
@@ -127,11 +128,50 @@ static void check_memmap(void)
 	report_prefix_pop();
 }
 
+/*
+ * RAM above 4 GiB is really there and distinct from low RAM: a pattern
+ * written at the start, middle and end of each such entry reads back.
+ */
+static void check_high_ram(void)
+{
+	static volatile u64 low_scratch;
+	int checked = 0;
+	bool ok = true;
+
+	for (u32 i = 0; i < boot_info.memmap_entries; i++) {
+		const struct hvm_memmap_table_entry *e = &boot_info.memmap[i];
+		u64 at[3] = { e->addr, (e->addr + e->size / 2) & ~7ULL, e->addr + e->size - 8 };
+
+		if (e->type != HVM_MEMMAP_TYPE_RAM || e->addr < 4 * GiB)
+			continue;
+		for (int j = 0; j < 3; j++) {
+			volatile u64 *p = (volatile u64 *)(uintptr_t)at[j];
+			u64 pattern = 0x5a5a000000000000ULL ^ at[j];
+
+			if (!vm_map_gib(at[j])) {
+				report_skip("RAM at 0x%lx: out of page tables to map it", at[j]);
+				return;
+			}
+			*p = pattern;
+			low_scratch = ~pattern;
+			if (*p != pattern || low_scratch != ~pattern) {
+				report_info("0x%lx reads 0x%lx, wrote 0x%lx", at[j], *p, pattern);
+				ok = false;
+			}
+			checked++;
+		}
+	}
+	if (checked)
+		report(ok, "RAM above 4 GiB holds what is written (%d places)", checked);
+}
+
 int main(int argc, char **argv)
 {
 	check_start_info();
 	check_cpu_mode();
-	if (boot_info.memmap_entries)
+	if (boot_info.memmap_entries) {
 		check_memmap();
+		check_high_ram();
+	}
 	return report_summary();
 }

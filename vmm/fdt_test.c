@@ -81,9 +81,11 @@ static u32 prop_u32(const void *fdt, const char *path, const char *name)
 static void check_reg(const void *fdt, const char *path, u64 addr, u64 size)
 {
 	int len;
-	const fdt64_t *r = prop(fdt, path, "reg", &len);
+	const void *p = prop(fdt, path, "reg", &len);
+	fdt64_t r[2];	/* properties are only 4-byte aligned in the blob */
 
 	cr_assert_eq(len, 16);
+	memcpy(r, p, sizeof(r));
 	cr_assert_eq(fdt64_to_cpu(r[0]), addr, "%s address", path);
 	cr_assert_eq(fdt64_to_cpu(r[1]), size, "%s size", path);
 }

@@ -40,6 +40,22 @@ static void add_many(void *data)
 		atomic_inc(&counter);
 }
 
+static volatile int ap_vector[MAX_CPUS];
+
+/* Exceptions are per CPU: each AP's fixup and record are its own. */
+static void ud_on_ap(void *data)
+{
+	exception_clear();
+	asm volatile(ASM_TRY("1f") "ud2\n\t" "1:" ASM_TRY_END
+		     : : ASM_TRY_INPUT : ASM_TRY_CLOBBER);
+	ap_vector[smp_id()] = exception_vector();
+}
+
+static void to_x2apic(void *data)
+{
+	apic_enable_x2apic();
+}
+
 static void ipi_irq(struct trap_frame *f)
 {
 	atomic_inc(&ipi_count);
@@ -104,5 +120,28 @@ int main(int argc, char **argv)
 	apic_icr_write(APIC_DM_FIXED | APIC_DEST_ALLBUT | IPI_VECTOR, 0);
 	report(wait_for_count(&ipi_count.counter, n - 1, WAIT_CYCLES),
 	       "broadcast IPI to all but self (%d of %d)", atomic_read(&ipi_count), n - 1);
+
+	bool ud_ok = true;
+
+	for (int cpu = 1; cpu < n; cpu++) {
+		ap_vector[cpu] = -2;
+		on_cpu(cpu, ud_on_ap, NULL);
+		ud_ok &= ap_vector[cpu] == UD_VECTOR;
+	}
+	report(ud_ok && exception_vector() == -1 && !this_cpu()->fixup_rip,
+	       "#UD handled on each AP, BSP's state untouched");
+
+	if (!apic_has_x2apic()) {
+		report_skip("x2APIC IPIs: the CPU does not offer x2APIC");
+		return report_summary();
+	}
+	for (int cpu = 0; cpu < n; cpu++)
+		on_cpu(cpu, to_x2apic, NULL);
+	atomic_set(&ipi_count, 0);
+	for (int cpu = 1; cpu < n; cpu++)
+		apic_icr_write(APIC_DM_FIXED | IPI_VECTOR, cpu_apic_id(cpu));
+	report(apic_is_x2apic() &&
+	       wait_for_count(&ipi_count.counter, n - 1, WAIT_CYCLES),
+	       "x2APIC: fixed IPI to each AP (%d of %d)", atomic_read(&ipi_count), n - 1);
 	return report_summary();
 }

@@ -117,6 +117,36 @@ static void check_memory(void)
 	report_prefix_pop();
 }
 
+/* The MMIO windows of vmm/layout.h, as "ranges" entries (identity mapped). */
+static void check_pci_ranges(int node, int parent_ac)
+{
+	int len, entry = 3 + parent_ac + 2;
+	const u32 *r = fdt_getprop(fdt, node, "ranges", &len);
+	bool mem32 = false, mem64 = false;
+
+	if (!r || len <= 0 || len % (4 * entry)) {
+		report(false, "ranges: %d bytes, not a multiple of %d cells", r ? len : 0, entry);
+		return;
+	}
+	for (int i = 0; i < len / 4; i += entry) {
+		const u32 *p = r + i;
+		u32 space = fdt32_to_cpu(p[0]) >> 24 & 3;
+		u64 pci = (u64)fdt32_to_cpu(p[1]) << 32 | fdt32_to_cpu(p[2]), cpu, size;
+
+		p += 3;
+		cpu = fdt_read_cells(&p, parent_ac);
+		size = fdt_read_cells(&p, 2);
+		report_info("ranges: space %u pci 0x%lx cpu 0x%lx size 0x%lx", space, pci, cpu,
+			    size);
+		if (space == 2 && pci == cpu && cpu == 0xc0000000ULL && size == 512 * MiB)
+			mem32 = true;
+		if (space == 3 && pci == cpu && cpu == 0x8000000000ULL && size == 64 * GiB)
+			mem64 = true;
+	}
+	report(mem32, "32-bit MMIO window 0xc0000000 + 512 MiB");
+	report(mem64, "64-bit MMIO window 0x8000000000 + 64 GiB");
+}
+
 static void check_pci(void)
 {
 	int node = fdt_node_offset_by_compatible(fdt, -1, "pci-host-ecam-generic");
@@ -141,8 +171,7 @@ static void check_pci(void)
 	} else {
 		report(false, "reg = ECAM (no usable reg property)");
 	}
-	report(fdt_getprop(fdt, node, "ranges", &len) && len > 0,
-	       "has ranges (the MMIO windows)");
+	check_pci_ranges(node, fdt_address_cells(fdt, parent));
 	const char *type = fdt_getprop_string(fdt, node, "device_type");
 
 	report(type && !strcmp(type, "pci"), "device_type \"pci\"");

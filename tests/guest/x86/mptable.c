@@ -54,18 +54,23 @@ static void check_isa(const struct mptable *mp)
 	       mptable_isa_irq_pin(mp, 4));
 }
 
-/* The device tree's interrupt-map pin for (dev, INTx), or -1. */
+/*
+ * The device tree's interrupt-map pin for (dev, INTx), or -1. The map is
+ * looked up once: under PVM every instruction of a tree walk costs ~1 us.
+ */
 static int dtb_intx_pin(u32 dev, u32 intx)
 {
-	const void *fdt = boot_info.dtb;
-	int node = fdt_node_offset_by_compatible(fdt, -1, "pci-host-ecam-generic"), len;
-	const u32 *map;
+	static const u32 *map;
+	static int len = -1;
 
-	if (node < 0)
-		return -1;
-	map = fdt_getprop(fdt, node, "interrupt-map", &len);
-	if (!map)
-		return -1;
+	if (len < 0) {
+		const void *fdt = boot_info.dtb;
+		int node = fdt_node_offset_by_compatible(fdt, -1, "pci-host-ecam-generic");
+
+		map = node >= 0 ? fdt_getprop(fdt, node, "interrupt-map", &len) : NULL;
+		if (!map)
+			len = 0;
+	}
 	/* <phys.hi phys.mid phys.lo  intx  phandle  pin>: 6 cells each here. */
 	for (int i = 0; i + 6 <= len / 4; i += 6) {
 		if ((fdt32_to_cpu(map[i]) >> 11 & 0x1f) == dev &&

@@ -15,13 +15,29 @@
 
 static const void *fdt;
 
-static bool node_exists(const char *compat, const char *what)
+/*
+ * A port-I/O device node: found by compatible, reg in the root's cells with
+ * the I/O space marked by 1 in the high address cell: <1 PORT 0 LEN>.
+ */
+static void check_port_node(const char *compat, const char *what, u32 port, u32 size)
 {
-	int node = fdt_node_offset_by_compatible(fdt, -1, compat);
+	int node = fdt_node_offset_by_compatible(fdt, -1, compat), len;
+	int ac = fdt_address_cells(fdt, 0), sc = fdt_size_cells(fdt, 0);
+	const u32 *reg;
 
 	report(node >= 0, "%s node (compatible \"%s\")%s%s", what, compat,
 	       node >= 0 ? ": " : "", node >= 0 ? fdt_get_name(fdt, node, NULL) : "");
-	return node >= 0;
+	if (node < 0)
+		return;
+	reg = fdt_getprop(fdt, node, "reg", &len);
+	if (!reg || len != 4 * (ac + sc) || ac != 2) {
+		report(false, "%s reg: %d bytes for %d+%d cells", what, reg ? len : 0, ac, sc);
+		return;
+	}
+	u64 addr = fdt_read_cells(&reg, ac), sz = fdt_read_cells(&reg, sc);
+
+	report(addr == (1ULL << 32 | port) && sz == size,
+	       "%s reg = I/O port 0x%x + %u (0x%lx + %lu)", what, port, size, addr, sz);
 }
 
 static void check_chosen(void)
@@ -200,7 +216,7 @@ int main(int argc, char **argv)
 	check_cpus();
 	check_memory();
 	check_pci();
-	node_exists("ns16550a", "serial");
-	node_exists("imsvm,test-exit", "test-exit");
+	check_port_node("ns16550a", "serial", 0x3f8, 8);
+	check_port_node("imsvm,test-exit", "test-exit", 0xf4, 4);
 	return report_summary();
 }

@@ -1,0 +1,612 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The PV-IC's per-entry operations: ALLOC, FREE, RETARGET, MASK/UNMASK,
+ * GET_PENDING, and the freeing shared by FREE, RESET_ADI and device failure.
+ *
+ * Every operation validates an entry completely before it changes anything,
+ * so a refused entry leaves no trace. Routes are staged and pushed to KVM
+ * with one commit per batch; an irqfd is attached only after the commit that
+ * created its route, and detached before its route is removed (STYLE.md:
+ * Cloud Hypervisor learned that order from a kernel crash).
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "devices/pvic_ops.h"
+#include "vmm/log.h"
+
+int pvic__status(int err)
+{
+	switch (err) {
+	case 0: case -EPERM: case -ENOENT: case -EIO: case -EAGAIN: case -EFAULT:
+	case -EBUSY: case -ENODEV: case -EINVAL: case -ENOSPC: case -EPROTO:
+	case -EOPNOTSUPP: case -ECANCELED:
+		return err;
+	case -ETIMEDOUT: case -EINTR: case -ENOMEM: case -EMFILE: case -ENFILE:
+		return -EAGAIN;
+	case -ENOTCONN: case -ECONNRESET: case -EPIPE: case -ESHUTDOWN:
+		return -ENODEV;
+	default:
+		return -EIO;
+	}
+}
+
+void pvic__trace_entry(const struct pvic_batch *b, const struct pvic_entry *e, u32 gsi)
+{
+	u32 id = b->adi->id;
+
+	if (!b->c->trace)
+		return;
+	pr_info("pvic: %s adi %04x:%02x:%02x.%x handle %u ims %d dest %u vector %u gsi %d: %s",
+		pvic__op_name(b->op), PVIC_ADI_SEG(id), PVIC_ADI_BUS(id), PVIC_ADI_DEV(id),
+		PVIC_ADI_FN(id), e->handle, (int)e->ims_index, e->dest_id, e->vector,
+		(int)gsi, pvic__err_name(e->status));
+}
+
+static void fail(struct pvic_batch *b, struct pvic_entry *e, int status, int *first_err)
+{
+	e->status = status;
+	b->adi->cnt.errors[pvic__err_index(status)]++;
+	if (!*first_err)
+		*first_err = status;
+	pvic__trace_entry(b, e, ~0u);
+}
+
+/* Entries that succeeded are undone by the caller; this marks them cancelled. */
+static void cancel(struct pvic_batch *b, struct pvic_entry *e)
+{
+	e->status = -ECANCELED;
+	b->adi->cnt.errors[PVIC_ERR_ECANCELED]++;
+}
+
+static int lookup(struct pvic_batch *b, u32 handle, struct pvic_irte **out)
+{
+	struct pvic_irte *irte = pvic_irt__get(&b->c->irt, handle);
+
+	if (!irte)
+		return -ENOENT;
+	if (irte->owner != b->owner)
+		return -EPERM;
+	*out = irte;
+	return 0;
+}
+
+static int check_route(struct pvic_core *c, const struct pvic_entry *e, struct pvic_route *r)
+{
+	if (e->vector < PVIC_VECTOR_MIN)
+		return -EINVAL;
+	if (e->delivery_mode == PVIC_DELIVERY_LOWEST) {
+		if (!(c->accepted & PVIC_FEAT_LOWEST_PRIO))
+			return -EOPNOTSUPP;
+	} else if (e->delivery_mode != PVIC_DELIVERY_FIXED) {
+		return -EINVAL;
+	}
+	if (e->dest_mode == PVIC_DEST_LOGICAL)
+		return -EOPNOTSUPP;
+	if (e->dest_mode != PVIC_DEST_PHYSICAL)
+		return -EINVAL;
+	if (e->dest_id == 0xFF || e->dest_id == 0xFFFFFFFFu)
+		return -EINVAL;		/* broadcast is not a vCPU */
+	if (e->dest_id > 0xFF && !(c->accepted & PVIC_FEAT_X2APIC))
+		return -EINVAL;
+	if (!c->ops->dest_valid(c->be, e->dest_id))
+		return -EINVAL;
+	*r = (struct pvic_route){ .dest_id = e->dest_id, .vector = e->vector,
+				  .delivery_mode = e->delivery_mode, .dest_mode = e->dest_mode };
+	return 0;
+}
+
+static void set_route(struct pvic_irte *irte, const struct pvic_route *r)
+{
+	irte->dest_id = r->dest_id;
+	irte->vector = r->vector;
+	irte->delivery_mode = r->delivery_mode;
+	irte->dest_mode = r->dest_mode;
+}
+
+static void get_route(const struct pvic_irte *irte, struct pvic_route *r)
+{
+	*r = (struct pvic_route){ .dest_id = irte->dest_id, .vector = irte->vector,
+				  .delivery_mode = irte->delivery_mode,
+				  .dest_mode = irte->dest_mode };
+}
+
+/* The out fields every successful per-handle operation writes. */
+static void write_ok(struct pvic_entry *e, const struct pvic_irte *irte)
+{
+	e->ims_index = irte->ims_index;
+	e->flags = irte->masked ? PVIC_ENTRY_F_MASKED : 0;
+	e->status = 0;
+}
+
+static void write_pair(struct pvic_entry *e, u32 handle)
+{
+	e->handle = handle;
+	e->addr_lo = PVIC_MSI_REMAP_ADDR(handle);
+	e->addr_hi = 0;
+	e->data = 0;
+}
+
+/* ---- ALLOC ---- */
+
+struct alloc_state {
+	bool ok;
+	bool routed, bound, attached;
+	u32 handle;
+	u32 gsi;
+	int efd;
+};
+
+static void alloc_undo(struct pvic_batch *b, struct alloc_state *s)
+{
+	struct pvic_core *c = b->c;
+	struct pvic_irte *irte = &c->irt.e[s->handle];
+	bool quarantine = false;
+
+	if (s->attached && c->ops->irqfd_detach(c->be, s->gsi, s->efd))
+		pr_warn_ratelimited("pvic: irqfd detach of gsi %u failed while undoing", s->gsi);
+	if (s->bound && c->ops->unbind(c->be, b->adi->dev, s->handle, 1, &s->efd)) {
+		b->adi->cnt.faults++;
+		quarantine = true;
+	}
+	if (s->routed)
+		c->ops->route_del(c->be, s->gsi);
+	if (irte->ims_index != PVIC_IMS_ANY && b->adi->ims_map[irte->ims_index] == s->handle)
+		b->adi->ims_map[irte->ims_index] = 0;
+	if (quarantine)
+		pvic_irt__quarantine(&c->irt, s->handle);
+	else
+		pvic_irt__free(&c->irt, s->handle);
+	*s = (struct alloc_state){ .efd = -1 };
+}
+
+static int alloc_reserve(struct pvic_batch *b, struct pvic_entry *e, struct alloc_state *s)
+{
+	struct pvic_core *c = b->c;
+	struct pvic_route r;
+	struct pvic_irte *irte;
+	int ret;
+
+	if (e->flags & ~PVIC_ENTRY_F_IN_MASK)
+		return -EINVAL;
+	if (e->ims_index != PVIC_IMS_ANY && e->ims_index > PVIC_IMS_INDEX_MAX)
+		return -EINVAL;
+	ret = check_route(c, e, &r);
+	if (ret)
+		return ret;
+	if (e->ims_index != PVIC_IMS_ANY && b->adi->ims_map[e->ims_index])
+		return -EBUSY;
+	ret = pvic_irt__alloc(&c->irt, b->owner, &s->handle);
+	if (ret)
+		return ret;
+	ret = c->ops->route_add(c->be, &r, &s->gsi);
+	if (ret) {
+		pvic_irt__free(&c->irt, s->handle);
+		return ret;
+	}
+	s->routed = true;
+	irte = &c->irt.e[s->handle];
+	set_route(irte, &r);
+	irte->gsi = s->gsi;
+	irte->ims_index = e->ims_index;
+	irte->masked = e->flags & PVIC_ENTRY_F_MASKED;
+	if (e->ims_index != PVIC_IMS_ANY)
+		b->adi->ims_map[e->ims_index] = (u16)s->handle;
+	s->ok = true;
+	return 0;
+}
+
+/* Bind runs of consecutive handles with one request each. */
+static void alloc_bind(struct pvic_batch *b, struct alloc_state *st, int *first_err)
+{
+	struct pvic_core *c = b->c;
+	int efds[PVIC_MAX_ENTRIES];
+	u32 i = 0, j, k;
+	int ret;
+
+	while (i < b->n) {
+		if (!st[i].ok) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < b->n && st[j].ok && st[j].handle == st[j - 1].handle + 1; j++)
+			;
+		ret = c->ops->bind(c->be, b->adi->dev, st[i].handle, j - i, efds);
+		if (ret)
+			b->adi->cnt.faults++;
+		for (k = i; k < j; k++) {
+			if (!ret) {
+				st[k].efd = efds[k - i];
+				st[k].bound = true;
+				continue;
+			}
+			alloc_undo(b, &st[k]);
+			fail(b, &b->e[k], pvic__status(ret), first_err);
+		}
+		i = j;
+	}
+}
+
+u32 pvic_op__alloc(struct pvic_batch *b, int *first_err)
+{
+	struct pvic_core *c = b->c;
+	struct alloc_state st[PVIC_MAX_ENTRIES];
+	bool any = false, dirty = false;
+	u32 i, granted = 0;
+	int ret;
+
+	for (i = 0; i < b->n; i++) {
+		st[i] = (struct alloc_state){ .efd = -1 };
+		ret = alloc_reserve(b, &b->e[i], &st[i]);
+		if (ret)
+			fail(b, &b->e[i], pvic__status(ret), first_err);
+	}
+	alloc_bind(b, st, first_err);
+
+	for (i = 0; i < b->n; i++)
+		any |= st[i].ok;
+	if (any) {
+		c->cnt.commits++;
+		ret = c->ops->commit(c->be);
+		if (ret) {
+			pr_warn_ratelimited("pvic: route commit failed: %d", ret);
+			for (i = 0; i < b->n; i++) {
+				if (!st[i].ok)
+					continue;
+				alloc_undo(b, &st[i]);
+				fail(b, &b->e[i], -EIO, first_err);
+			}
+		}
+	}
+
+	/* Attach after the commit that created the route. */
+	for (i = 0; i < b->n; i++) {
+		if (!st[i].ok || (b->e[i].flags & PVIC_ENTRY_F_MASKED))
+			continue;
+		ret = c->ops->irqfd_attach(c->be, st[i].gsi, st[i].efd);
+		if (ret) {
+			alloc_undo(b, &st[i]);
+			fail(b, &b->e[i], pvic__status(ret), first_err);
+			dirty = true;
+			continue;
+		}
+		st[i].attached = true;
+	}
+
+	if (b->all_or_nothing && *first_err) {
+		for (i = 0; i < b->n; i++) {
+			if (!st[i].ok)
+				continue;
+			alloc_undo(b, &st[i]);
+			cancel(b, &b->e[i]);
+			dirty = true;
+		}
+	}
+	/* Routes of undone entries reached KVM with the commit above: drop them. */
+	if (dirty) {
+		c->cnt.commits++;
+		if (c->ops->commit(c->be))
+			pr_warn_ratelimited("pvic: route commit after undo failed");
+	}
+
+	for (i = 0; i < b->n; i++) {
+		struct pvic_irte *irte;
+
+		if (!st[i].ok)
+			continue;
+		irte = &c->irt.e[st[i].handle];
+		irte->efd = st[i].efd;
+		irte->bound = true;
+		write_pair(&b->e[i], st[i].handle);
+		write_ok(&b->e[i], irte);
+		b->adi->nr_handles++;
+		b->adi->cnt.allocs++;
+		granted++;
+		pvic__trace_entry(b, &b->e[i], st[i].gsi);
+	}
+	return granted;
+}
+
+/* ---- FREE, RESET_ADI, device failure ---- */
+
+static void release_one(struct pvic_core *c, struct pvic_adi *adi, u32 h, bool quarantine)
+{
+	struct pvic_irte *irte = &c->irt.e[h];
+
+	if (irte->ims_index != PVIC_IMS_ANY && adi->ims_map[irte->ims_index] == h)
+		adi->ims_map[irte->ims_index] = 0;
+	adi->nr_handles--;
+	adi->cnt.frees++;
+	if (quarantine)
+		pvic_irt__quarantine(&c->irt, h);
+	else
+		pvic_irt__free(&c->irt, h);
+}
+
+void pvic_op__free_handles(struct pvic_core *c, struct pvic_adi *adi, const u32 *handles,
+			   u32 n, bool unbind)
+{
+	int efds[PVIC_MAX_ENTRIES];
+	u32 i, j, k;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		struct pvic_irte *irte = &c->irt.e[handles[i]];
+
+		if (!irte->masked && c->ops->irqfd_detach(c->be, irte->gsi, irte->efd))
+			pr_warn_ratelimited("pvic: irqfd detach of gsi %u failed", irte->gsi);
+		c->ops->route_del(c->be, irte->gsi);
+	}
+	if (n) {
+		c->cnt.commits++;
+		ret = c->ops->commit(c->be);
+		if (ret)
+			pr_warn_ratelimited("pvic: route commit after free failed: %d", ret);
+	}
+	/* Unbind runs of consecutive handles, at most a page's worth per request. */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && j - i < PVIC_MAX_ENTRIES &&
+			    handles[j] == handles[j - 1] + 1; j++)
+			;
+		for (k = i; k < j; k++)
+			efds[k - i] = c->irt.e[handles[k]].efd;
+		ret = 0;
+		if (unbind) {
+			ret = c->ops->unbind(c->be, adi->dev, handles[i], j - i, efds);
+			if (ret) {
+				/* The device may still signal them: never hand them out again. */
+				adi->cnt.faults++;
+				pr_warn_ratelimited("pvic: adi %#x: unbind of handles %u..%u failed: %d",
+						    adi->id, handles[i], handles[j - 1], ret);
+			}
+		} else {
+			for (k = i; k < j; k++)
+				if (efds[k - i] >= 0)
+					close(efds[k - i]);
+		}
+		for (k = i; k < j; k++)
+			release_one(c, adi, handles[k], ret != 0);
+	}
+}
+
+u32 pvic_op__free(struct pvic_batch *b, int *first_err)
+{
+	u32 handles[PVIC_MAX_ENTRIES];
+	bool ok[PVIC_MAX_ENTRIES];
+	u32 i, j, nh = 0;
+
+	for (i = 0; i < b->n; i++) {
+		struct pvic_irte *irte;
+		int ret = lookup(b, b->e[i].handle, &irte);
+
+		for (j = 0; !ret && j < i; j++)
+			if (ok[j] && b->e[j].handle == b->e[i].handle)
+				ret = -ENOENT;	/* freed by an earlier entry: double free */
+		ok[i] = !ret;
+		if (ret)
+			fail(b, &b->e[i], ret, first_err);
+	}
+	if (b->all_or_nothing && *first_err) {
+		for (i = 0; i < b->n; i++)
+			if (ok[i])
+				cancel(b, &b->e[i]);
+		return 0;
+	}
+	for (i = 0; i < b->n; i++) {
+		struct pvic_irte *irte;
+
+		if (!ok[i])
+			continue;
+		irte = &b->c->irt.e[b->e[i].handle];
+		b->e[i].ims_index = irte->ims_index;
+		b->e[i].flags = 0;
+		b->e[i].status = 0;
+		pvic__trace_entry(b, &b->e[i], irte->gsi);
+		handles[nh++] = b->e[i].handle;
+	}
+	pvic_op__free_handles(b->c, b->adi, handles, nh, true);
+	return nh;
+}
+
+/* ---- RETARGET ---- */
+
+u32 pvic_op__retarget(struct pvic_batch *b, int *first_err)
+{
+	struct pvic_core *c = b->c;
+	struct pvic_route old[PVIC_MAX_ENTRIES], nr[PVIC_MAX_ENTRIES];
+	bool ok[PVIC_MAX_ENTRIES];
+	u32 i, done = 0;
+	int ret;
+
+	for (i = 0; i < b->n; i++) {
+		struct pvic_irte *irte;
+
+		ret = lookup(b, b->e[i].handle, &irte);
+		if (!ret && (b->e[i].flags & ~PVIC_ENTRY_F_IN_MASK))
+			ret = -EINVAL;
+		if (!ret)
+			ret = check_route(c, &b->e[i], &nr[i]);
+		ok[i] = !ret;
+		if (ret)
+			fail(b, &b->e[i], ret, first_err);
+	}
+	if (b->all_or_nothing && *first_err)
+		goto cancel_all;
+
+	for (i = 0; i < b->n; i++) {
+		struct pvic_irte *irte;
+
+		if (!ok[i])
+			continue;
+		irte = &c->irt.e[b->e[i].handle];
+		get_route(irte, &old[i]);
+		ret = c->ops->route_set(c->be, irte->gsi, &nr[i]);
+		if (ret) {
+			ok[i] = false;
+			fail(b, &b->e[i], pvic__status(ret), first_err);
+			continue;
+		}
+		set_route(irte, &nr[i]);
+	}
+	if (b->all_or_nothing && *first_err)
+		goto revert;
+	c->cnt.commits++;
+	ret = c->ops->commit(c->be);
+	if (ret) {
+		pr_warn_ratelimited("pvic: route commit failed: %d", ret);
+		goto revert;
+	}
+	for (i = 0; i < b->n; i++) {
+		u32 h = b->e[i].handle;
+
+		if (!ok[i])
+			continue;
+		write_pair(&b->e[i], h);
+		write_ok(&b->e[i], &c->irt.e[h]);
+		b->adi->cnt.retargets++;
+		done++;
+		pvic__trace_entry(b, &b->e[i], c->irt.e[h].gsi);
+	}
+	return done;
+
+revert:
+	/* Back to the old routes, newest change first (a handle may appear twice). */
+	for (i = b->n; i-- > 0;) {
+		struct pvic_irte *irte;
+
+		if (!ok[i])
+			continue;
+		irte = &c->irt.e[b->e[i].handle];
+		if (c->ops->route_set(c->be, irte->gsi, &old[i]))
+			pr_warn_ratelimited("pvic: restoring route %u failed", irte->gsi);
+		set_route(irte, &old[i]);
+		if (ret)
+			fail(b, &b->e[i], -EIO, first_err);
+		else
+			cancel(b, &b->e[i]);
+		ok[i] = false;
+	}
+	return 0;
+cancel_all:
+	for (i = 0; i < b->n; i++)
+		if (ok[i])
+			cancel(b, &b->e[i]);
+	return 0;
+}
+
+/* ---- MASK / UNMASK ---- */
+
+u32 pvic_op__mask(struct pvic_batch *b, bool mask, int *first_err)
+{
+	struct pvic_core *c = b->c;
+	bool ok[PVIC_MAX_ENTRIES], changed[PVIC_MAX_ENTRIES];
+	u32 i, done = 0;
+	int ret;
+
+	for (i = 0; i < b->n; i++) {
+		struct pvic_irte *irte;
+
+		changed[i] = false;
+		ret = lookup(b, b->e[i].handle, &irte);
+		ok[i] = !ret;
+		if (ret)
+			fail(b, &b->e[i], ret, first_err);
+	}
+	for (i = 0; i < b->n && !(b->all_or_nothing && *first_err); i++) {
+		struct pvic_irte *irte;
+
+		if (!ok[i])
+			continue;
+		irte = &c->irt.e[b->e[i].handle];
+		if (irte->masked == mask)
+			continue;	/* idempotent */
+		/*
+		 * Unmask: KVM_IRQFD polls the eventfd when it attaches, so an
+		 * interrupt counted while masked is delivered now, once.
+		 */
+		ret = mask ? c->ops->irqfd_detach(c->be, irte->gsi, irte->efd)
+			   : c->ops->irqfd_attach(c->be, irte->gsi, irte->efd);
+		if (ret) {
+			ok[i] = false;
+			fail(b, &b->e[i], pvic__status(ret), first_err);
+			continue;
+		}
+		irte->masked = mask;
+		changed[i] = true;
+	}
+	if (b->all_or_nothing && *first_err) {
+		for (i = 0; i < b->n; i++) {
+			struct pvic_irte *irte = &c->irt.e[b->e[i].handle];
+
+			if (!ok[i])
+				continue;
+			if (changed[i]) {
+				ret = mask ? c->ops->irqfd_attach(c->be, irte->gsi, irte->efd)
+					   : c->ops->irqfd_detach(c->be, irte->gsi, irte->efd);
+				if (ret)
+					pr_warn_ratelimited("pvic: undoing %s of gsi %u failed",
+							    mask ? "mask" : "unmask", irte->gsi);
+				else
+					irte->masked = !mask;
+			}
+			cancel(b, &b->e[i]);
+		}
+		return 0;
+	}
+	for (i = 0; i < b->n; i++) {
+		u32 h = b->e[i].handle;
+
+		if (!ok[i])
+			continue;
+		write_ok(&b->e[i], &c->irt.e[h]);
+		if (mask)
+			b->adi->cnt.masks++;
+		else
+			b->adi->cnt.unmasks++;
+		done++;
+		pvic__trace_entry(b, &b->e[i], c->irt.e[h].gsi);
+	}
+	return done;
+}
+
+/* ---- GET_PENDING ---- */
+
+u32 pvic_op__get_pending(struct pvic_batch *b, int *first_err)
+{
+	struct pvic_core *c = b->c;
+	u8 flags[PVIC_MAX_ENTRIES];
+	bool ok[PVIC_MAX_ENTRIES];
+	u32 i, done = 0;
+
+	for (i = 0; i < b->n; i++) {
+		struct pvic_irte *irte;
+		int ret = lookup(b, b->e[i].handle, &irte);
+
+		flags[i] = 0;
+		if (!ret && irte->masked) {
+			flags[i] = PVIC_ENTRY_F_MASKED;
+			ret = c->ops->pending(c->be, irte->efd);
+			if (ret > 0)
+				flags[i] |= PVIC_ENTRY_F_PENDING;
+			ret = ret < 0 ? pvic__status(ret) : 0;
+		}
+		ok[i] = !ret;
+		if (ret)
+			fail(b, &b->e[i], ret, first_err);
+	}
+	for (i = 0; i < b->n; i++) {
+		u32 h = b->e[i].handle;
+
+		if (!ok[i])
+			continue;
+		if (b->all_or_nothing && *first_err) {
+			cancel(b, &b->e[i]);
+			continue;
+		}
+		write_ok(&b->e[i], &c->irt.e[h]);
+		b->e[i].flags = flags[i];
+		done++;
+		pvic__trace_entry(b, &b->e[i], c->irt.e[h].gsi);
+	}
+	return done;
+}

@@ -658,6 +658,89 @@ static int t_device_reset(void)
 	return 0;
 }
 
+static uint32_t lcg(uint32_t *state)
+{
+	*state = *state * 1103515245u + 12345u;
+	return *state >> 8;
+}
+
+/*
+ * Random but framed messages: every command number, random flags and
+ * payloads with plausible small fields, sometimes an fd. The server must
+ * answer each (or drop replies and No_reply), never crash, and still work.
+ */
+static int t_fuzz(void)
+{
+	struct vfio_device_info in = { .argsz = 16 };
+	uint32_t seed = 12345, i, answered = 0;
+	uint8_t buf[16 + 160];
+	struct tclient c;
+	int efd = eventfd(0, EFD_CLOEXEC);
+
+	CHECK(tc_connect(&c, sock0) == 0 && tc_version(&c, false, 4096) == 0, "setup");
+	for (i = 0; i < 3000; i++) {
+		struct vfio_user_header *h = (void *)buf;
+		uint32_t len = lcg(&seed) % 160, j, w;
+		bool silent;
+		int ret;
+
+		for (j = 0; j < len; j++)
+			buf[16 + j] = (uint8_t)lcg(&seed);
+		/* Small values in the first words make more requests reach deep code. */
+		for (w = 0; w + 4 <= len && w < 24; w += 4)
+			if (lcg(&seed) % 2)
+				*(uint32_t *)(buf + 16 + w) = lcg(&seed) % 40;
+		h->msg_id = (uint16_t)i;
+		h->cmd = (uint16_t)(lcg(&seed) % 20);
+		h->msg_size = 16 + len;
+		h->flags = lcg(&seed) % 8 == 0 ? VFIO_USER_F_TYPE_REPLY :
+			   lcg(&seed) % 8 == 0 ? VFIO_USER_F_NO_REPLY : 0;
+		h->error_no = lcg(&seed);
+		if (h->cmd == VFIO_USER_VERSION)
+			h->cmd = VFIO_USER_DEVICE_RESET;	/* a 2nd VERSION is tested elsewhere */
+		silent = h->flags != 0;
+		if (lcg(&seed) % 10 == 0) {
+			ret = vfu_msg__send(c.fd, h->msg_id, h->cmd, h->flags, h->error_no,
+					    buf + 16, len, NULL, 0, &efd, 1);
+			if (!ret && !silent) {
+				struct vfu_msg r;
+
+				ret = vfu_msg__recv(c.fd, &r);
+				if (!ret)
+					vfu_msg__release(&r);
+			}
+		} else if (silent) {
+			ret = send(c.fd, buf, 16 + len, MSG_NOSIGNAL) == (ssize_t)(16 + len) ? 0 : -EIO;
+		} else {
+			ret = tc_raw(&c, buf, 16 + len, NULL);
+			if (ret == -ECONNRESET || ret == -EPIPE || ret == -ETIMEDOUT || ret == -EPROTO)
+				ret = -ECONNRESET;
+			else
+				ret = 0;
+		}
+		if (ret) {
+			/* The server may end a session (e.g. DMA to nowhere); it must accept a new one. */
+			tc_close(&c);
+			CHECK(tc_connect(&c, sock0) == 0 && tc_version(&c, false, 4096) == 0,
+			      "server gone after message %u (cmd %u, %u bytes)", i, h->cmd, len);
+			continue;
+		}
+		if (i % 50 == 49) {
+			ret = tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL);
+			CHECK(ret == 0, "GET_INFO after message %u failed: %d", i, ret);
+			answered++;
+		}
+	}
+	tc_close(&c);
+	close(efd);
+	CHECK(tc_connect(&c, sock0) == 0 && tc_version(&c, false, 4096) == 0, "server gone");
+	CHECK(tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL) == 0,
+	      "no answer after the fuzzing");
+	tc_close(&c);
+	CHECK(answered > 0, "no checkpoint reached");
+	return 0;
+}
+
 /* ---- cases for simulators started with fault-injection options (run.sh) ---- */
 
 static int x_die_on_doorbell(void)
@@ -755,5 +838,6 @@ const struct tcase tcases[] = {
 	{ "second_client_refused", t_second_client },
 	{ "disconnect_reconnect", t_reconnect },
 	{ "device_reset", t_device_reset },
+	{ "fuzz_random_messages", t_fuzz },
 	{ NULL, NULL },
 };

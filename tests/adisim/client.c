@@ -5,6 +5,7 @@
  *   adisim-client --socket0 PATH [--socket1 PATH] [--only NAME]   run the cases
  *   adisim-client --bench --socket0 PATH                          measure
  *   adisim-client --check-stats FILE                              check a --stats-json file
+ *   adisim-client --fd-sim SIMULATOR                              run SIMULATOR --fd=3 on a socketpair
  *
  * Prints one line per case: "PASS name", "FAIL name: why", "SKIPPED name: why".
  * Exit status: 0 all passed (or skipped), 1 a case failed, 2 usage.
@@ -15,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <json-c/json.h>
 
 #include "tests/adisim/cases.h"
@@ -66,6 +70,44 @@ static int check_stats(const char *path)
 	return bad;
 }
 
+/* --fd with a connected socket: one session, then a clean exit. */
+static int fd_session(const char *sim)
+{
+	struct vfio_device_info in = { .argsz = 16 };
+	struct tclient c;
+	int sv[2], status = -1, i, ret;
+	pid_t pid;
+
+	memset(&c, 0, sizeof(c));
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return 1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(sv[1], 3);
+		execl(sim, sim, "--fd=3", (char *)NULL);
+		_exit(127);
+	}
+	close(sv[1]);
+	c.fd = c.dma_fd = sv[0];
+	vfu_caps__defaults(&c.srv);
+	ret = tc_version(&c, false, 4096);
+	if (!ret)
+		ret = tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL);
+	tc_close(&c);
+	for (i = 0; i < 500 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		usleep(10000);
+	if (i == 500) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	if (ret || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		printf("FAIL fd_connected_socket: request %d, simulator status %#x\n", ret, status);
+		return 1;
+	}
+	printf("PASS fd_connected_socket\n");
+	return 0;
+}
+
 static int run(const struct tcase *t)
 {
 	int r;
@@ -94,9 +136,10 @@ int main(int argc, char **argv)
 		{ "bench", no_argument, NULL, 'b' },
 		{ "storm-socket", required_argument, NULL, 's' },
 		{ "check-stats", required_argument, NULL, 'c' },
+		{ "fd-sim", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *only = NULL, *stats = NULL, *storm_sock = NULL;
+	const char *only = NULL, *stats = NULL, *storm_sock = NULL, *fd_sim = NULL;
 	bool bench = false;
 	int c, failed = 0, i, ran = 0;
 
@@ -108,6 +151,7 @@ int main(int argc, char **argv)
 		case 'b': bench = true; break;
 		case 's': storm_sock = optarg; break;
 		case 'c': stats = optarg; break;
+		case 'f': fd_sim = optarg; break;
 		default:
 			fprintf(stderr, "usage: see the comment at the top of tests/adisim/client.c\n");
 			return 2;
@@ -116,6 +160,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (stats)
 		return check_stats(stats);
+	if (fd_sim)
+		return fd_session(fd_sim);
 	if (!sock0) {
 		fprintf(stderr, "adisim-client: --socket0 PATH is required\n");
 		return 2;

@@ -131,4 +131,7 @@ run_x fail_after_2_die 1 --fail-after 2
 run_x fail_after_3_error running --fail-after 3 --fail-mode error
 run_x storm_option running --storm 7:2000 --ims-entries 32768
 
+# --fd with a connected socket (one session, exit 0 at EOF).
+client --fd-sim "$SIM"
+
 exit $failed

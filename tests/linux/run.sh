@@ -80,11 +80,25 @@ boot()
 	# panic=-1: a panicking guest resets at once instead of hanging until
 	# the timeout; the checks below then fail on what it did not print.
 	# The outer timeout only guards against an imsvm that ignores its own.
+	echo "linux-$name: imsvm run $kernel --initrd $INITRD --cpus $CPUS --mem $MEM"
 	timeout -s KILL $((TIMEOUT + 30)) "$IMSVM" run "$kernel" \
 		--initrd "$INITRD" --cpus "$CPUS" --mem "$MEM" \
 		--cmdline "console=ttyS0 quiet panic=-1 $token" \
-		--timeout "$TIMEOUT" >"$log" 2>&1 </dev/null
+		--timeout "$TIMEOUT" >"$log" 2>&1 </dev/null &
+	pid=$!
+	# Show the guest's console as it comes (it also keeps the harness's
+	# watchdog from taking a slow boot for a hang).
+	rm -f "$tmp/tail.pid"
+	{ tail -n +1 -f "$log" 2>/dev/null & echo $! >"$tmp/tail.pid"; wait; } |
+		sed 's/^/  | /' &
+	sedpid=$!
+	wait $pid
 	status=$?
+	# Let tail print the last lines, then end it; sed ends on EOF.
+	sleep 1
+	while [ ! -s "$tmp/tail.pid" ]; do sleep 0.1; done
+	kill "$(cat "$tmp/tail.pid")" 2>/dev/null
+	wait $sedpid
 
 	if grep -q 'LINUX-GUEST: init-running' "$log"; then
 		pass "$name" init-runs
@@ -126,10 +140,6 @@ boot()
 		fail "$name" reboot-exit-0 "imsvm exit status $status"
 	fi
 
-	if [ $failed -ne 0 ]; then
-		echo "  --- linux-$name: last lines of the guest console / imsvm output:"
-		tail -n 25 "$log" | sed 's/^/  | /'
-	fi
 }
 
 any_failed=0

@@ -28,33 +28,39 @@ struct pvic_route {
 };
 
 /*
- * The outside world. @be is the backend's state; @dev is the cookie the ADI
- * was added with (the backend's handle on the device). Routes are staged:
- * nothing reaches KVM until commit(), which the executor calls once per batch
- * (one KVM_SET_GSI_ROUTING). Functions return 0 or -errno.
+ * The outside world, in two halves. The interrupt half (vmm/irq_routing.h
+ * in imsvm) gives each handle a *vector*: an eventfd and, once it is
+ * unmasked, a GSI with an MSI route and an irqfd. The device half binds
+ * eventfds to handles on the device (SET_IRQS on its IMS IRQ index).
+ * Route changes are staged: nothing reaches KVM until commit(), which the
+ * executor calls once per batch (one KVM_SET_GSI_ROUTING, then the irqfds
+ * waiting for their routes are attached). Functions return 0 or -errno.
+ * @dev is the cookie the ADI was added with.
  */
 struct pvic_backend_ops {
+	/* A vector for handle @h, masked, with no GSI yet; *@efd is its eventfd (owned by it). */
+	int (*vec_create)(void *be, u32 h, int *efd);
+	/* Detach the irqfd, stage the GSI's removal, close the eventfd (at the latest at commit). */
+	void (*vec_destroy)(void *be, u32 h);
 	/*
-	 * Create @n eventfds and bind them to handles @first..@first+@n-1 of the
-	 * device's IMS IRQ index (SET_IRQS, as few messages as the device
-	 * allows). On success @efds[0..n-1] are open eventfds owned by the
-	 * caller; on error nothing is bound and no fd is left open.
+	 * Stage @h's route and mask. Unmasked: a GSI is allocated if the vector
+	 * has none (-ENOSPC when the table is full: nothing changes) and the
+	 * irqfd is attached at the next commit. Masked: the irqfd is detached
+	 * now; the eventfd keeps counting.
 	 */
-	int (*bind)(void *be, void *dev, u32 first, u32 n, int *efds);
-	/* Unbind @first..@first+@n-1 on the device; closes @efds whatever happens. */
-	int (*unbind)(void *be, void *dev, u32 first, u32 n, const int *efds);
-	/* Stage a new MSI route; -ENOSPC when the GSI table is full. */
-	int (*route_add)(void *be, const struct pvic_route *r, u32 *gsi);
-	/* Stage a change of route @gsi. */
-	int (*route_set)(void *be, u32 gsi, const struct pvic_route *r);
-	/* Stage the removal of route @gsi. */
-	void (*route_del)(void *be, u32 gsi);
-	/* Push the staged table to KVM (one KVM_SET_GSI_ROUTING). */
+	int (*vec_update)(void *be, u32 h, const struct pvic_route *r, bool masked);
+	/* Push staged routes (one KVM_SET_GSI_ROUTING if any changed), then attach irqfds. */
 	int (*commit)(void *be);
-	int (*irqfd_attach)(void *be, u32 gsi, int efd);
-	int (*irqfd_detach)(void *be, u32 gsi, int efd);
-	/* 1 when @efd has a non-zero count (without consuming it), 0 if not, or -errno. */
-	int (*pending)(void *be, int efd);
+	/* 1 when @h's eventfd has a non-zero count (without consuming it), 0 if not, or -errno. */
+	int (*pending)(void *be, u32 h);
+	/* @h's GSI, or -ENOENT (tracing only). */
+	int (*gsi)(void *be, u32 h);
+
+	/* Bind handles @first..@first+@n-1 to @efds on the device (as few requests as it allows). */
+	int (*bind)(void *be, void *dev, u32 first, u32 n, const int *efds);
+	/* Unbind @first..@first+@n-1 on the device. */
+	int (*unbind)(void *be, void *dev, u32 first, u32 n);
+
 	/* Is @apic_id the APIC id of one of the VM's vCPUs? */
 	bool (*dest_valid)(void *be, u32 apic_id);
 	/* Routes the GSI table can still take. */
@@ -110,6 +116,7 @@ struct pvic_core {
 	u32 next_seq;
 	u32 nr_vcpus;
 	bool trace;		/* --trace-pvic: log every operation */
+	bool dirty;		/* staged changes not yet committed */
 	struct pvic_vm_counters cnt;
 };
 

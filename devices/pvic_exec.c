@@ -322,6 +322,8 @@ int pvic_core__execute(struct pvic_core *c, struct pvic_page *p)
 			pr_info("pvic: RESET_ADI adi %#x: %u handles freed", adi->id, done);
 		break;
 	}
+	if (c->dirty)		/* undone entries left staged changes */
+		(void)pvic__commit(c);
 	h->status = first_err;
 	h->done = done;
 	h->result = first_err && done ? PVIC_RESULT_PARTIAL : 0;

@@ -139,7 +139,7 @@ Test(pvic, nothing_before_negotiate)
 	cr_assert_eq(alloc_n(ADI_A, 1, 0), -EPROTO);
 	cr_assert_eq(pg.hdr.status, -EPROTO);
 	cr_assert_eq(pg.e[0].status, 777, "entries untouched by a batch error");
-	cr_assert_eq(fb.route_adds, 0);
+	cr_assert_eq(fb.creates + fb.updates, 0);
 }
 
 Test(pvic, wrong_sequence_refused_and_not_advanced)
@@ -151,7 +151,7 @@ Test(pvic, wrong_sequence_refused_and_not_advanced)
 	cr_assert_eq(core.next_seq, next);
 	seq = next - 1;		/* a replay of the previous batch */
 	cr_assert_eq(alloc_n(ADI_A, 1, 0), -EPROTO);
-	cr_assert_eq(fb.route_adds + fb.bind_calls, 0);
+	cr_assert_eq(fb.creates + fb.bind_calls, 0);
 	seq = next;
 	cr_assert_eq(alloc_n(ADI_A, 1, 0), 0);
 	cr_assert_eq(core.next_seq, next + 1);
@@ -180,7 +180,7 @@ Test(pvic, bad_headers)
 	cr_assert_eq(run(PVIC_OP_QUERY_ADI, ADI_A, 2, 0), -EINVAL);
 	cr_assert_eq(alloc_n(NOT_ADI, 1, 0), -ENODEV, "not an ADI of this VM");
 	cr_assert_eq(pg.hdr.done, 0);
-	cr_assert_eq(fb.route_adds + fb.bind_calls + fb.commits, 0, "nothing changed");
+	cr_assert_eq(fb.creates + fb.bind_calls + fb.commits, 0, "nothing changed");
 	cr_assert_eq(core.cnt.batch_errors[PVIC_ERR_EINVAL], 7);
 	cr_assert_eq(core.cnt.batch_errors[PVIC_ERR_ENODEV], 1);
 }
@@ -224,7 +224,8 @@ Test(pvic, query_adi)
 
 Test(pvic, alloc_one_returns_remappable_pair)
 {
-	u32 h, gsi;
+	const struct pvic_route *r;
+	u32 h;
 
 	cr_assert_eq(alloc_n(ADI_A, 1, 7), 0);
 	h = pg.e[0].handle;
@@ -237,11 +238,12 @@ Test(pvic, alloc_one_returns_remappable_pair)
 	cr_assert_eq(pg.e[0].flags, 0);
 	cr_assert_eq(pg.hdr.done, 1);
 	cr_assert_eq(pg.hdr.result, 0);
-	gsi = core.irt.e[h].gsi;
-	cr_assert(fb.committed[gsi].used);
-	cr_assert_eq(fb.committed[gsi].r.dest_id, 0);
-	cr_assert_eq(fb.committed[gsi].r.vector, 0x40);
-	cr_assert_geq(fb.attached[gsi], 0, "irqfd attached");
+	r = fake_be__route(&fb, h);
+	cr_assert_not_null(r, "route committed");
+	cr_assert_eq(r->dest_id, 0);
+	cr_assert_eq(r->vector, 0x40);
+	cr_assert(fb.vec[h].attached, "irqfd attached");
+	cr_assert_eq(fb.bound_efd[h], fb.vec[h].efd, "the device signals the vector's eventfd");
 	cr_assert_eq(fb.bound_dev[h], &dev_a, "bound on the ADI's device");
 	cr_assert_eq(core.adi[0].cnt.allocs, 1);
 }
@@ -256,17 +258,18 @@ Test(pvic, full_page_batch_is_one_commit_one_bind)
 {
 	cr_assert_eq(alloc_n(ADI_A, 126, 0), 0);
 	cr_assert_eq(pg.hdr.done, 126);
-	cr_assert_eq(fb.commits, 1, "one KVM_SET_GSI_ROUTING per batch");
+	cr_assert_eq(fb.commits, 1, "one commit per batch");
+	cr_assert_eq(fb.pushes, 1, "one KVM_SET_GSI_ROUTING per batch");
 	cr_assert_eq(fb.bind_calls, 1, "consecutive handles: one SET_IRQS");
 	cr_assert_eq(fb.bind_handles, 126);
 	cr_assert_eq(fb.attaches, 126);
 	for (u32 i = 0; i < 126; i++) {
-		u32 h = pg.e[i].handle, gsi = core.irt.e[h].gsi;
+		u32 h = pg.e[i].handle;
 
 		cr_assert_eq(pg.e[i].status, 0);
 		cr_assert_eq(pg.e[i].ims_index, i);
-		cr_assert_eq(fb.committed[gsi].r.dest_id, i % 2);
-		cr_assert_eq(fb.committed[gsi].r.vector, 0x40 + i);
+		cr_assert_eq(fake_be__route(&fb, h)->dest_id, i % 2);
+		cr_assert_eq(fake_be__route(&fb, h)->vector, 0x40 + i);
 	}
 	cr_assert(fake_be__consistent(&fb));
 }
@@ -281,7 +284,7 @@ Test(pvic, alloc_2048_in_17_batches)
 		cr_assert_eq(alloc_n(ADI_A, n, total), 0);
 		total += pg.hdr.done;
 	}
-	cr_assert_eq(fb.commits, 17);
+	cr_assert_eq(fb.pushes, 17);
 	cr_assert_eq(core.adi[0].nr_handles, 2048);
 	cr_assert_eq(fake_be__committed_routes(&fb), FAKE_GSI_RESERVED + 2048);
 }
@@ -293,7 +296,8 @@ Test(pvic, alloc_masked_does_not_attach)
 	cr_assert_eq(run(PVIC_OP_ALLOC, ADI_A, 1, 0), 0);
 	cr_assert_eq(pg.e[0].flags, PVIC_ENTRY_F_MASKED);
 	cr_assert_eq(fb.attaches, 0);
-	cr_assert_eq(fb.commits, 1);
+	cr_assert_eq(fb.pushes, 0, "a masked vector has no GSI yet");
+	cr_assert_eq(fb.bind_calls, 1, "but the device knows its eventfd");
 }
 
 Test(pvic, alloc_invalid_fields_partial_grant)
@@ -361,8 +365,8 @@ Test(pvic, all_or_nothing_undoes_the_batch)
 	cr_assert_eq(fake_be__committed_routes(&fb), FAKE_GSI_RESERVED);
 	cr_assert(fake_be__consistent(&fb));
 	cr_assert_eq(count_fds(), fds, "no eventfd leaked");
-	for (u32 g = 0; g < FAKE_GSI_MAX; g++)
-		cr_assert_eq(fb.attached[g], -1);
+	for (u32 h = 0; h < PVIC_IRT_SIZE; h++)
+		cr_assert(!fb.vec[h].live && !fb.bound_dev[h]);
 }
 
 Test(pvic, gsi_exhaustion_is_enospc_without_corruption)
@@ -404,13 +408,16 @@ Test(pvic, handle_exhaustion_is_enospc, .timeout = 60)
 
 Test(pvic, bind_failure_fails_the_run_and_counts_a_fault)
 {
+	int fds = count_fds();
+
 	fb.fail_bind = -ETIMEDOUT;
 	cr_assert_eq(alloc_n(ADI_A, 4, 0), -EAGAIN);
 	for (u32 i = 0; i < 4; i++)
 		cr_assert_eq(pg.e[i].status, -EAGAIN);
 	cr_assert_eq(core.adi[0].cnt.faults, 1);
 	cr_assert_eq(core.irt.nr_free, 32767);
-	cr_assert_eq(fb.commits, 0, "nothing to push");
+	cr_assert_eq(fb.pushes, 0, "nothing to push");
+	cr_assert_eq(count_fds(), fds, "vectors closed");
 	fb.fail_bind = -ECONNRESET;
 	cr_assert_eq(alloc_n(ADI_A, 1, 0), -ENODEV);
 	fb.fail_bind = -EPROTO + 1000;		/* anything unexpected */
@@ -427,19 +434,26 @@ Test(pvic, commit_failure_undoes_everything)
 	cr_assert_eq(core.irt.nr_free, 32767);
 	cr_assert_eq(fb.unbind_handles, 8, "unbound on the device again");
 	cr_assert_eq(fb.attaches, 0, "never attached without a committed route");
+	cr_assert_eq(fake_be__committed_routes(&fb), FAKE_GSI_RESERVED);
 	cr_assert_eq(count_fds(), fds);
 	fb.fail_commit = 0;
 	cr_assert_eq(alloc_n(ADI_A, 8, 0), 0, "IMS indexes were released");
 }
 
-Test(pvic, attach_failure_fails_the_entry)
+Test(pvic, vector_creation_failure_fails_the_entry)
 {
-	fb.fail_attach = -EBUSY;
-	cr_assert_eq(alloc_n(ADI_A, 2, 0), -EBUSY);
+	fb.fail_create = -EMFILE;
+	cr_assert_eq(alloc_n(ADI_A, 2, 0), -EAGAIN, "out of fds: try again later");
 	cr_assert_eq(pg.hdr.done, 0);
 	cr_assert_eq(core.irt.nr_free, 32767);
-	cr_assert_eq(fb.commits, 2, "second commit drops the undone routes");
-	cr_assert_eq(fake_be__committed_routes(&fb), FAKE_GSI_RESERVED);
+	cr_assert_eq(fb.bind_calls, 0);
+}
+
+Test(pvic, trace_logs_without_changing_results)
+{
+	core.trace = true;
+	cr_assert_eq(alloc_n(ADI_A, 2, 0), 0);
+	cr_assert_eq(alloc_n(NOT_ADI, 1, 0), -ENODEV);
 }
 
 /* ---- FREE ---- */
@@ -457,7 +471,7 @@ Test(pvic, free_undoes_everything)
 	cr_assert_eq(pg.hdr.status, 0);
 	cr_assert_eq(pg.hdr.done, 3);
 	cr_assert_eq(pg.e[2].ims_index, 2);
-	cr_assert_eq(fb.commits, 1);
+	cr_assert_eq(fb.pushes, 2, "ALLOC's and FREE's");
 	cr_assert_eq(fb.detaches, 3);
 	cr_assert_eq(fb.unbind_calls, 1, "consecutive handles unbound in one request");
 	for (int i = 0; i < 3; i++)
@@ -514,7 +528,7 @@ Test(pvic, foreign_handles_refused_for_every_operation)
 		cr_assert_eq(run(ops[i], ADI_A, 1, 0), -EPERM, "%s", pvic__op_name(ops[i]));
 	}
 	cr_assert_eq(core.adi[1].nr_handles, 1);
-	cr_assert_geq(fb.attached[core.irt.e[hb].gsi], 0, "still attached");
+	cr_assert(fb.vec[hb].attached, "still attached");
 }
 
 Test(pvic, free_with_failed_unbind_quarantines_the_handle)
@@ -537,36 +551,37 @@ Test(pvic, free_with_failed_unbind_quarantines_the_handle)
 
 Test(pvic, retarget_rewrites_the_route_only)
 {
-	u32 h[2], gsi;
+	u32 h[2];
 	u32 addr;
 
 	cr_assert_eq(alloc_n(ADI_A, 2, 0), 0);
 	h[0] = pg.e[0].handle;
 	h[1] = pg.e[1].handle;
 	addr = pg.e[0].addr_lo;
-	fb.commits = fb.bind_calls = fb.attaches = fb.detaches = 0;
+	fb.pushes = fb.bind_calls = fb.attaches = fb.detaches = fb.creates = 0;
 	memset(pg.e, 0, sizeof(pg.e));
 	pg.e[0] = (struct pvic_entry){ .handle = h[0], .dest_id = 3, .vector = 0x99 };
 	pg.e[1] = (struct pvic_entry){ .handle = h[1], .dest_id = 2, .vector = 0x98 };
 	cr_assert_eq(run(PVIC_OP_RETARGET, ADI_A, 2, 0), 0);
 	cr_assert_eq(pg.hdr.done, 2);
 	cr_assert_eq(pg.e[0].addr_lo, addr, "the pair does not change");
-	gsi = core.irt.e[h[0]].gsi;
-	cr_assert_eq(fb.committed[gsi].r.dest_id, 3);
-	cr_assert_eq(fb.committed[gsi].r.vector, 0x99);
-	cr_assert_eq(fb.commits, 1);
-	cr_assert_eq(fb.bind_calls + fb.unbind_calls + fb.attaches + fb.detaches, 0,
+	cr_assert_eq(fake_be__route(&fb, h[0])->dest_id, 3);
+	cr_assert_eq(fake_be__route(&fb, h[0])->vector, 0x99);
+	cr_assert_eq(fake_be__route(&fb, h[1])->dest_id, 2);
+	cr_assert_eq(fb.pushes, 1);
+	cr_assert_eq(fb.bind_calls + fb.unbind_calls + fb.attaches + fb.detaches + fb.creates, 0,
 		     "no device access, irqfds untouched");
 	cr_assert_eq(core.adi[0].cnt.retargets, 2);
 }
 
 Test(pvic, retarget_invalid_and_commit_failure)
 {
-	u32 h, gsi;
+	u32 h;
+	int gsi;
 
 	cr_assert_eq(alloc_n(ADI_A, 1, 0), 0);
 	h = pg.e[0].handle;
-	gsi = core.irt.e[h].gsi;
+	gsi = fb.vec[h].gsi;
 	memset(pg.e, 0, sizeof(pg.e));
 	pg.e[0] = (struct pvic_entry){ .handle = h, .dest_id = 9, .vector = 0x99 };
 	cr_assert_eq(run(PVIC_OP_RETARGET, ADI_A, 1, 0), -EINVAL);
@@ -586,18 +601,17 @@ Test(pvic, retarget_invalid_and_commit_failure)
 
 Test(pvic, mask_detaches_unmask_reattaches_pending_counted)
 {
-	u32 h, gsi;
+	u32 h;
 	int efd;
 	u64 one = 1;
 
 	cr_assert_eq(alloc_n(ADI_A, 1, 0), 0);
 	h = pg.e[0].handle;
-	gsi = core.irt.e[h].gsi;
-	efd = core.irt.e[h].efd;
+	efd = fb.vec[h].efd;
 	handles_op(PVIC_OP_MASK, ADI_A, &h, 1);
 	cr_assert_eq(pg.hdr.status, 0);
 	cr_assert_eq(pg.e[0].flags, PVIC_ENTRY_F_MASKED);
-	cr_assert_eq(fb.attached[gsi], -1);
+	cr_assert(!fb.vec[h].attached);
 	handles_op(PVIC_OP_MASK, ADI_A, &h, 1);
 	cr_assert_eq(pg.hdr.status, 0, "masking twice is fine");
 	cr_assert_eq(fb.detaches, 1, "and does nothing");
@@ -616,7 +630,7 @@ Test(pvic, mask_detaches_unmask_reattaches_pending_counted)
 	handles_op(PVIC_OP_UNMASK, ADI_A, &h, 1);
 	cr_assert_eq(pg.hdr.status, 0);
 	cr_assert_eq(pg.e[0].flags, 0);
-	cr_assert_eq(fb.attached[gsi], efd, "reattached: KVM delivers the pending event");
+	cr_assert(fb.vec[h].attached, "reattached: KVM delivers the pending event");
 	handles_op(PVIC_OP_UNMASK, ADI_A, &h, 1);
 	cr_assert_eq(fb.attaches, 2, "unmasking twice attaches once");
 	handles_op(PVIC_OP_GET_PENDING, ADI_A, &h, 1);
@@ -673,10 +687,10 @@ Test(pvic, reset_adi_frees_only_that_adi)
 {
 	cr_assert_eq(alloc_n(ADI_A, 100, 0), 0);
 	cr_assert_eq(alloc_n(ADI_B, 5, 0), 0);
-	fb.commits = 0;
+	fb.pushes = 0;
 	cr_assert_eq(run(PVIC_OP_RESET_ADI, ADI_A, 0, 0), 0);
 	cr_assert_eq(pg.hdr.done, 100);
-	cr_assert_eq(fb.commits, 1);
+	cr_assert_eq(fb.pushes, 1);
 	cr_assert_eq(core.adi[0].nr_handles, 0);
 	cr_assert_eq(core.adi[1].nr_handles, 5);
 	cr_assert_eq(fake_be__committed_routes(&fb), FAKE_GSI_RESERVED + 5);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A fake PV-IC backend for unit tests: a GSI table with staged and committed
- * copies (like KVM's, finite), a device-side handle table, real eventfds (so
- * pending state and fd leaks are real), call counters and failure knobs.
+ * A fake PV-IC backend for unit tests: vectors with real eventfds (so pending
+ * state and fd leaks are real), a finite GSI table with staged and committed
+ * copies and irqfds that attach only at commit (like vmm/irq_routing.c over
+ * KVM), a device-side handle table, call counters and failure knobs.
  */
 #ifndef DEVICES_PVIC_FAKE_BE_H
 #define DEVICES_PVIC_FAKE_BE_H
@@ -10,29 +11,40 @@
 #include "devices/pvic_core.h"
 
 #define FAKE_GSI_MAX		40000	/* room for the handle-exhaustion test */
-#define FAKE_GSI_RESERVED	24	/* IOAPIC pins, as vm.c sets them up */
+#define FAKE_GSI_RESERVED	24	/* IOAPIC pins, as the VM sets them up */
 
 struct fake_route {
 	bool used;
 	struct pvic_route r;
 };
 
+struct fake_vec {
+	bool live;
+	int efd;
+	int gsi;		/* -1: none */
+	bool masked;
+	bool attached;		/* irqfd in "KVM" */
+	bool need_attach;
+	bool dying;		/* destroyed; freed at commit */
+};
+
 struct fake_be {
 	u32 gsi_limit;				/* KVM's table size, default 4096 */
 	struct fake_route staged[FAKE_GSI_MAX];
 	struct fake_route committed[FAKE_GSI_MAX];
-	int attached[FAKE_GSI_MAX];		/* efd attached to the GSI, -1 none */
+	bool gsi_dirty;
+	struct fake_vec vec[PVIC_IRT_SIZE];
 	void *bound_dev[PVIC_IRT_SIZE];		/* device each handle is bound on */
+	int bound_efd[PVIC_IRT_SIZE];
 	u32 nr_vcpus;
 
 	/* Calls. */
 	u32 bind_calls, bind_handles, unbind_calls, unbind_handles;
-	u32 route_adds, route_sets, route_dels, commits, attaches, detaches;
+	u32 creates, destroys, updates, commits, pushes, attaches, detaches;
 
 	/* Failure knobs: 0 = succeed. */
-	int fail_bind, fail_unbind, fail_commit, fail_attach, fail_pending;
-	u32 bind_max;				/* > 0: handles per bind request */
-	bool no_fds;				/* bind hands out -1, not eventfds (rlimit) */
+	int fail_create, fail_bind, fail_unbind, fail_commit, fail_pending;
+	bool no_fds;				/* vectors get efd -1, not eventfds (rlimit) */
 };
 
 extern const struct pvic_backend_ops fake_be_ops;
@@ -42,5 +54,7 @@ void fake_be__init(struct fake_be *f, u32 nr_vcpus);
 u32 fake_be__committed_routes(const struct fake_be *f);
 /* Staged and committed tables are identical. */
 bool fake_be__consistent(const struct fake_be *f);
+/* The committed route of handle @h's vector, or NULL. */
+const struct pvic_route *fake_be__route(const struct fake_be *f, u32 h);
 
 #endif /* DEVICES_PVIC_FAKE_BE_H */

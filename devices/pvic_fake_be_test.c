@@ -13,10 +13,13 @@ void fake_be__init(struct fake_be *f, u32 nr_vcpus)
 	memset(f, 0, sizeof(*f));
 	f->gsi_limit = 4096;
 	f->nr_vcpus = nr_vcpus;
-	for (u32 g = 0; g < FAKE_GSI_MAX; g++)
-		f->attached[g] = -1;
 	for (u32 g = 0; g < FAKE_GSI_RESERVED; g++)
 		f->staged[g].used = f->committed[g].used = true;
+	for (u32 h = 0; h < PVIC_IRT_SIZE; h++) {
+		f->vec[h].efd = -1;
+		f->vec[h].gsi = -1;
+		f->bound_efd[h] = -1;
+	}
 }
 
 u32 fake_be__committed_routes(const struct fake_be *f)
@@ -40,89 +43,97 @@ bool fake_be__consistent(const struct fake_be *f)
 	return true;
 }
 
-static int bind(void *be, void *dev, u32 first, u32 n, int *efds)
+const struct pvic_route *fake_be__route(const struct fake_be *f, u32 h)
 {
-	struct fake_be *f = be;
-	u32 i;
-	int ret;
+	int g = f->vec[h].gsi;
 
-	f->bind_calls++;
-	if (f->fail_bind)
-		return f->fail_bind;
-	if (f->bind_max && n > f->bind_max)
-		return -E2BIG;
-	for (i = 0; i < n; i++) {
-		ret = -EBUSY;
-		if (f->bound_dev[first + i])
-			goto err;	/* the real device refuses a bound handle */
-		efds[i] = f->no_fds ? -1 : eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		ret = -errno;
-		if (efds[i] < 0 && !f->no_fds)
-			goto err;
-		f->bound_dev[first + i] = dev;
-	}
-	f->bind_handles += n;
-	return 0;
-err:
-	while (i--) {
-		if (efds[i] >= 0)
-			close(efds[i]);
-		f->bound_dev[first + i] = NULL;
-	}
-	return ret;
+	return f->vec[h].live && g >= 0 && f->committed[g].used ? &f->committed[g].r : NULL;
 }
 
-static int unbind(void *be, void *dev, u32 first, u32 n, const int *efds)
+static int vec_create(void *be, u32 h, int *efd)
 {
 	struct fake_be *f = be;
+	struct fake_vec *v = &f->vec[h];
 
-	f->unbind_calls++;
-	for (u32 i = 0; i < n; i++)
-		if (efds[i] >= 0)
-			close(efds[i]);
-	if (f->fail_unbind)
-		return f->fail_unbind;
-	for (u32 i = 0; i < n; i++)
-		if (f->bound_dev[first + i] == dev)
-			f->bound_dev[first + i] = NULL;
-	f->unbind_handles += n;
+	f->creates++;
+	if (f->fail_create)
+		return f->fail_create;
+	if (v->live || v->dying)
+		return -EEXIST;		/* the core must not reuse a handle before commit */
+	*v = (struct fake_vec){ .live = true, .gsi = -1, .masked = true, .efd = -1 };
+	if (!f->no_fds) {
+		v->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (v->efd < 0) {
+			v->live = false;
+			return -errno;
+		}
+	}
+	*efd = v->efd;
 	return 0;
 }
 
-static int route_add(void *be, const struct pvic_route *r, u32 *gsi)
+static void vec_destroy(void *be, u32 h)
 {
 	struct fake_be *f = be;
+	struct fake_vec *v = &f->vec[h];
 
-	f->route_adds++;
-	for (u32 g = 0; g < f->gsi_limit; g++) {
-		/* A GSI staged for removal is free only after the commit. */
-		if (f->staged[g].used || f->committed[g].used)
-			continue;
-		f->staged[g] = (struct fake_route){ .used = true, .r = *r };
-		*gsi = g;
-		return 0;
+	f->destroys++;
+	if (!v->live)
+		return;
+	if (v->attached) {
+		f->detaches++;
+		v->attached = false;
 	}
+	if (v->gsi >= 0) {
+		f->staged[v->gsi].used = false;
+		f->gsi_dirty = true;
+	}
+	v->live = false;
+	v->dying = true;	/* like irq_routing: the GSI is reusable after the push */
+}
+
+static int alloc_gsi(struct fake_be *f)
+{
+	for (u32 g = 0; g < f->gsi_limit; g++)
+		if (!f->staged[g].used && !f->committed[g].used)
+			return (int)g;
 	return -ENOSPC;
 }
 
-static int route_set(void *be, u32 gsi, const struct pvic_route *r)
+static int vec_update(void *be, u32 h, const struct pvic_route *r, bool masked)
 {
 	struct fake_be *f = be;
+	struct fake_vec *v = &f->vec[h];
 
-	f->route_sets++;
-	if (gsi >= f->gsi_limit || !f->staged[gsi].used)
+	f->updates++;
+	if (!v->live)
 		return -EINVAL;
-	f->staged[gsi].r = *r;
+	if (masked) {
+		if (v->attached) {
+			f->detaches++;
+			v->attached = false;
+		}
+		v->need_attach = false;
+	} else {
+		if (v->gsi < 0) {
+			int g = alloc_gsi(f);
+
+			if (g < 0)
+				return g;
+			v->gsi = g;
+			f->staged[g].used = true;
+		}
+		if (!v->attached)
+			v->need_attach = true;
+	}
+	if (v->gsi >= 0 && memcmp(&f->staged[v->gsi].r, r, sizeof(*r))) {
+		f->staged[v->gsi].r = *r;
+		f->gsi_dirty = true;
+	}
+	if (v->gsi >= 0 && !f->committed[v->gsi].used)
+		f->gsi_dirty = true;
+	v->masked = masked;
 	return 0;
-}
-
-static void route_del(void *be, u32 gsi)
-{
-	struct fake_be *f = be;
-
-	f->route_dels++;
-	if (gsi < f->gsi_limit)
-		f->staged[gsi].used = false;
 }
 
 static int commit(void *be)
@@ -130,46 +141,90 @@ static int commit(void *be)
 	struct fake_be *f = be;
 
 	f->commits++;
-	if (f->fail_commit)
+	if (f->fail_commit) {
+		/* Dead vectors go anyway; their GSIs stay taken until a push succeeds. */
+		for (u32 h = 0; h < PVIC_IRT_SIZE; h++)
+			if (f->vec[h].dying) {
+				if (f->vec[h].efd >= 0)
+					close(f->vec[h].efd);
+				f->vec[h] = (struct fake_vec){ .efd = -1, .gsi = -1 };
+			}
 		return f->fail_commit;
-	memcpy(f->committed, f->staged, sizeof(f->committed));
+	}
+	if (f->gsi_dirty) {
+		memcpy(f->committed, f->staged, sizeof(f->committed));
+		f->pushes++;
+		f->gsi_dirty = false;
+	}
+	for (u32 h = 0; h < PVIC_IRT_SIZE; h++) {
+		struct fake_vec *v = &f->vec[h];
+
+		if (v->dying) {
+			if (v->efd >= 0)
+				close(v->efd);
+			*v = (struct fake_vec){ .efd = -1, .gsi = -1 };
+			continue;
+		}
+		if (v->live && v->need_attach && !v->masked) {
+			v->attached = true;
+			v->need_attach = false;
+			f->attaches++;
+		}
+	}
 	return 0;
 }
 
-static int irqfd_attach(void *be, u32 gsi, int efd)
+static int pending(void *be, u32 h)
 {
 	struct fake_be *f = be;
-
-	f->attaches++;
-	if (f->fail_attach)
-		return f->fail_attach;
-	if (!f->committed[gsi].used || f->attached[gsi] >= 0)
-		return -EINVAL;	/* KVM: attach before commit, or twice */
-	f->attached[gsi] = efd;
-	return 0;
-}
-
-static int irqfd_detach(void *be, u32 gsi, int efd)
-{
-	struct fake_be *f = be;
-
-	f->detaches++;
-	if (f->attached[gsi] != efd)
-		return -ENOENT;
-	f->attached[gsi] = -1;
-	return 0;
-}
-
-static int pending(void *be, int efd)
-{
-	struct fake_be *f = be;
-	struct pollfd p = { .fd = efd, .events = POLLIN };
+	struct pollfd p = { .fd = f->vec[h].efd, .events = POLLIN };
 
 	if (f->fail_pending)
 		return f->fail_pending;
 	if (poll(&p, 1, 0) < 0)
 		return -errno;
 	return !!(p.revents & POLLIN);
+}
+
+static int gsi(void *be, u32 h)
+{
+	struct fake_be *f = be;
+
+	return f->vec[h].gsi >= 0 ? f->vec[h].gsi : -ENOENT;
+}
+
+static int bind(void *be, void *dev, u32 first, u32 n, const int *efds)
+{
+	struct fake_be *f = be;
+
+	f->bind_calls++;
+	if (f->fail_bind)
+		return f->fail_bind;
+	for (u32 i = 0; i < n; i++)
+		if (f->bound_dev[first + i])
+			return -EBUSY;	/* the real device refuses a bound handle */
+	for (u32 i = 0; i < n; i++) {
+		f->bound_dev[first + i] = dev;
+		f->bound_efd[first + i] = efds[i];
+	}
+	f->bind_handles += n;
+	return 0;
+}
+
+static int unbind(void *be, void *dev, u32 first, u32 n)
+{
+	struct fake_be *f = be;
+
+	f->unbind_calls++;
+	if (f->fail_unbind)
+		return f->fail_unbind;
+	for (u32 i = 0; i < n; i++)
+		if (f->bound_dev[first + i] == dev) {
+			f->bound_dev[first + i] = NULL;
+			f->bound_efd[first + i] = -1;
+		}
+	f->unbind_handles += n;
+	return 0;
 }
 
 static bool dest_valid(void *be, u32 apic_id)
@@ -190,8 +245,7 @@ static u32 routes_free(void *be)
 }
 
 const struct pvic_backend_ops fake_be_ops = {
-	.bind = bind, .unbind = unbind, .route_add = route_add, .route_set = route_set,
-	.route_del = route_del, .commit = commit, .irqfd_attach = irqfd_attach,
-	.irqfd_detach = irqfd_detach, .pending = pending, .dest_valid = dest_valid,
-	.routes_free = routes_free,
+	.vec_create = vec_create, .vec_destroy = vec_destroy, .vec_update = vec_update,
+	.commit = commit, .pending = pending, .gsi = gsi, .bind = bind, .unbind = unbind,
+	.dest_valid = dest_valid, .routes_free = routes_free,
 };

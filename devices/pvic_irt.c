@@ -21,7 +21,7 @@ static void set_taken(struct pvic_irt *irt, u32 h, bool on)
 
 static void clear_entry(struct pvic_irte *e)
 {
-	*e = (struct pvic_irte){ .owner = PVIC_OWNER_NONE, .efd = -1 };
+	*e = (struct pvic_irte){ .owner = PVIC_OWNER_NONE };
 }
 
 int pvic_irt__init(struct pvic_irt *irt)

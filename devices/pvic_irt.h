@@ -23,10 +23,7 @@
 struct pvic_irte {
 	u16 owner;		/* ADI slot + 1, PVIC_OWNER_NONE, PVIC_OWNER_QUARANTINE */
 	bool masked;		/* irqfd detached */
-	bool bound;		/* eventfd bound on the device */
 	u32 ims_index;		/* as the guest gave it, or PVIC_IMS_ANY */
-	u32 gsi;		/* KVM route */
-	int efd;		/* eventfd the device signals; -1 none */
 	u32 dest_id;
 	u8 vector;
 	u8 delivery_mode;

@@ -31,16 +31,43 @@ int pvic__status(int err)
 	}
 }
 
-void pvic__trace_entry(const struct pvic_batch *b, const struct pvic_entry *e, u32 gsi)
+void pvic__trace_entry(const struct pvic_batch *b, const struct pvic_entry *e)
 {
 	u32 id = b->adi->id;
+	int gsi = -1;
 
 	if (!b->c->trace)
 		return;
+	if (!e->status && pvic_irt__get(&b->c->irt, e->handle))
+		gsi = b->c->ops->gsi(b->c->be, e->handle);
 	pr_info("pvic: %s adi %04x:%02x:%02x.%x handle %u ims %d dest %u vector %u gsi %d: %s",
 		pvic__op_name(b->op), PVIC_ADI_SEG(id), PVIC_ADI_BUS(id), PVIC_ADI_DEV(id),
 		PVIC_ADI_FN(id), e->handle, (int)e->ims_index, e->dest_id, e->vector,
-		(int)gsi, pvic__err_name(e->status));
+		gsi, pvic__err_name(e->status));
+}
+
+int pvic__commit(struct pvic_core *c)
+{
+	int ret;
+
+	c->dirty = false;
+	c->cnt.commits++;
+	ret = c->ops->commit(c->be);
+	if (ret)
+		pr_warn_ratelimited("pvic: route commit failed: %d", ret);
+	return ret;
+}
+
+static void vec_destroy(struct pvic_core *c, u32 h)
+{
+	c->ops->vec_destroy(c->be, h);
+	c->dirty = true;
+}
+
+static int vec_update(struct pvic_core *c, u32 h, const struct pvic_route *r, bool masked)
+{
+	c->dirty = true;
+	return c->ops->vec_update(c->be, h, r, masked);
 }
 
 static void fail(struct pvic_batch *b, struct pvic_entry *e, int status, int *first_err)
@@ -49,7 +76,7 @@ static void fail(struct pvic_batch *b, struct pvic_entry *e, int status, int *fi
 	b->adi->cnt.errors[pvic__err_index(status)]++;
 	if (!*first_err)
 		*first_err = status;
-	pvic__trace_entry(b, e, ~0u);
+	pvic__trace_entry(b, e);
 }
 
 /* Entries that succeeded are undone by the caller; this marks them cancelled. */
@@ -131,26 +158,25 @@ static void write_pair(struct pvic_entry *e, u32 handle)
 
 struct alloc_state {
 	bool ok;
-	bool routed, bound, attached;
+	bool created, bound;
 	u32 handle;
-	u32 gsi;
 	int efd;
+	struct pvic_route r;
 };
 
+/* Undo whatever was done for one entry; the caller commits (c->dirty). */
 static void alloc_undo(struct pvic_batch *b, struct alloc_state *s)
 {
 	struct pvic_core *c = b->c;
 	struct pvic_irte *irte = &c->irt.e[s->handle];
 	bool quarantine = false;
 
-	if (s->attached && c->ops->irqfd_detach(c->be, s->gsi, s->efd))
-		pr_warn_ratelimited("pvic: irqfd detach of gsi %u failed while undoing", s->gsi);
-	if (s->bound && c->ops->unbind(c->be, b->adi->dev, s->handle, 1, &s->efd)) {
+	if (s->created)
+		vec_destroy(c, s->handle);
+	if (s->bound && c->ops->unbind(c->be, b->adi->dev, s->handle, 1)) {
 		b->adi->cnt.faults++;
-		quarantine = true;
+		quarantine = true;	/* the device may still signal it */
 	}
-	if (s->routed)
-		c->ops->route_del(c->be, s->gsi);
 	if (irte->ims_index != PVIC_IMS_ANY && b->adi->ims_map[irte->ims_index] == s->handle)
 		b->adi->ims_map[irte->ims_index] = 0;
 	if (quarantine)
@@ -160,10 +186,17 @@ static void alloc_undo(struct pvic_batch *b, struct alloc_state *s)
 	*s = (struct alloc_state){ .efd = -1 };
 }
 
+static void alloc_fail(struct pvic_batch *b, u32 i, struct alloc_state *s, int err,
+		       int *first_err)
+{
+	alloc_undo(b, s);
+	fail(b, &b->e[i], pvic__status(err), first_err);
+}
+
+/* Validate an entry and take its handle and IMS index; nothing outside the core yet. */
 static int alloc_reserve(struct pvic_batch *b, struct pvic_entry *e, struct alloc_state *s)
 {
 	struct pvic_core *c = b->c;
-	struct pvic_route r;
 	struct pvic_irte *irte;
 	int ret;
 
@@ -171,7 +204,7 @@ static int alloc_reserve(struct pvic_batch *b, struct pvic_entry *e, struct allo
 		return -EINVAL;
 	if (e->ims_index != PVIC_IMS_ANY && e->ims_index > PVIC_IMS_INDEX_MAX)
 		return -EINVAL;
-	ret = check_route(c, e, &r);
+	ret = check_route(c, e, &s->r);
 	if (ret)
 		return ret;
 	if (e->ims_index != PVIC_IMS_ANY && b->adi->ims_map[e->ims_index])
@@ -179,15 +212,8 @@ static int alloc_reserve(struct pvic_batch *b, struct pvic_entry *e, struct allo
 	ret = pvic_irt__alloc(&c->irt, b->owner, &s->handle);
 	if (ret)
 		return ret;
-	ret = c->ops->route_add(c->be, &r, &s->gsi);
-	if (ret) {
-		pvic_irt__free(&c->irt, s->handle);
-		return ret;
-	}
-	s->routed = true;
 	irte = &c->irt.e[s->handle];
-	set_route(irte, &r);
-	irte->gsi = s->gsi;
+	set_route(irte, &s->r);
 	irte->ims_index = e->ims_index;
 	irte->masked = e->flags & PVIC_ENTRY_F_MASKED;
 	if (e->ims_index != PVIC_IMS_ANY)
@@ -209,19 +235,17 @@ static void alloc_bind(struct pvic_batch *b, struct alloc_state *st, int *first_
 			i++;
 			continue;
 		}
+		efds[0] = st[i].efd;
 		for (j = i + 1; j < b->n && st[j].ok && st[j].handle == st[j - 1].handle + 1; j++)
-			;
+			efds[j - i] = st[j].efd;
 		ret = c->ops->bind(c->be, b->adi->dev, st[i].handle, j - i, efds);
 		if (ret)
 			b->adi->cnt.faults++;
 		for (k = i; k < j; k++) {
-			if (!ret) {
-				st[k].efd = efds[k - i];
+			if (ret)
+				alloc_fail(b, k, &st[k], ret, first_err);
+			else
 				st[k].bound = true;
-				continue;
-			}
-			alloc_undo(b, &st[k]);
-			fail(b, &b->e[k], pvic__status(ret), first_err);
 		}
 		i = j;
 	}
@@ -231,7 +255,7 @@ u32 pvic_op__alloc(struct pvic_batch *b, int *first_err)
 {
 	struct pvic_core *c = b->c;
 	struct alloc_state st[PVIC_MAX_ENTRIES];
-	bool any = false, dirty = false;
+	bool any = false;
 	u32 i, granted = 0;
 	int ret;
 
@@ -241,68 +265,50 @@ u32 pvic_op__alloc(struct pvic_batch *b, int *first_err)
 		if (ret)
 			fail(b, &b->e[i], pvic__status(ret), first_err);
 	}
-	alloc_bind(b, st, first_err);
-
-	for (i = 0; i < b->n; i++)
-		any |= st[i].ok;
-	if (any) {
-		c->cnt.commits++;
-		ret = c->ops->commit(c->be);
-		if (ret) {
-			pr_warn_ratelimited("pvic: route commit failed: %d", ret);
-			for (i = 0; i < b->n; i++) {
-				if (!st[i].ok)
-					continue;
-				alloc_undo(b, &st[i]);
-				fail(b, &b->e[i], -EIO, first_err);
-			}
-		}
-	}
-
-	/* Attach after the commit that created the route. */
 	for (i = 0; i < b->n; i++) {
-		if (!st[i].ok || (b->e[i].flags & PVIC_ENTRY_F_MASKED))
+		if (!st[i].ok)
 			continue;
-		ret = c->ops->irqfd_attach(c->be, st[i].gsi, st[i].efd);
-		if (ret) {
-			alloc_undo(b, &st[i]);
-			fail(b, &b->e[i], pvic__status(ret), first_err);
-			dirty = true;
-			continue;
-		}
-		st[i].attached = true;
+		ret = c->ops->vec_create(c->be, st[i].handle, &st[i].efd);
+		if (ret)
+			alloc_fail(b, i, &st[i], ret, first_err);
+		else
+			st[i].created = true;
 	}
-
+	/* The device learns the eventfds before any route exists: nothing can misfire. */
+	alloc_bind(b, st, first_err);
+	for (i = 0; i < b->n; i++) {
+		if (!st[i].ok)
+			continue;
+		ret = vec_update(c, st[i].handle, &st[i].r, b->e[i].flags & PVIC_ENTRY_F_MASKED);
+		if (ret)
+			alloc_fail(b, i, &st[i], ret, first_err);	/* -ENOSPC: table full */
+		else
+			any = true;
+	}
 	if (b->all_or_nothing && *first_err) {
 		for (i = 0; i < b->n; i++) {
 			if (!st[i].ok)
 				continue;
 			alloc_undo(b, &st[i]);
 			cancel(b, &b->e[i]);
-			dirty = true;
 		}
+		any = false;
 	}
-	/* Routes of undone entries reached KVM with the commit above: drop them. */
-	if (dirty) {
-		c->cnt.commits++;
-		if (c->ops->commit(c->be))
-			pr_warn_ratelimited("pvic: route commit after undo failed");
+	/* One push for the whole batch; the irqfds attach after it. */
+	if (any && pvic__commit(c)) {
+		for (i = 0; i < b->n; i++)
+			if (st[i].ok)
+				alloc_fail(b, i, &st[i], -EIO, first_err);
 	}
-
 	for (i = 0; i < b->n; i++) {
-		struct pvic_irte *irte;
-
 		if (!st[i].ok)
 			continue;
-		irte = &c->irt.e[st[i].handle];
-		irte->efd = st[i].efd;
-		irte->bound = true;
 		write_pair(&b->e[i], st[i].handle);
-		write_ok(&b->e[i], irte);
+		write_ok(&b->e[i], &c->irt.e[st[i].handle]);
 		b->adi->nr_handles++;
 		b->adi->cnt.allocs++;
 		granted++;
-		pvic__trace_entry(b, &b->e[i], st[i].gsi);
+		pvic__trace_entry(b, &b->e[i]);
 	}
 	return granted;
 }
@@ -326,43 +332,24 @@ static void release_one(struct pvic_core *c, struct pvic_adi *adi, u32 h, bool q
 void pvic_op__free_handles(struct pvic_core *c, struct pvic_adi *adi, const u32 *handles,
 			   u32 n, bool unbind)
 {
-	int efds[PVIC_MAX_ENTRIES];
 	u32 i, j, k;
 	int ret;
 
-	for (i = 0; i < n; i++) {
-		struct pvic_irte *irte = &c->irt.e[handles[i]];
-
-		if (!irte->masked && c->ops->irqfd_detach(c->be, irte->gsi, irte->efd))
-			pr_warn_ratelimited("pvic: irqfd detach of gsi %u failed", irte->gsi);
-		c->ops->route_del(c->be, irte->gsi);
-	}
-	if (n) {
-		c->cnt.commits++;
-		ret = c->ops->commit(c->be);
-		if (ret)
-			pr_warn_ratelimited("pvic: route commit after free failed: %d", ret);
-	}
-	/* Unbind runs of consecutive handles, at most a page's worth per request. */
+	if (!n)
+		return;
+	/* Detach and unroute first: from here on the handle reaches no vCPU. */
+	for (i = 0; i < n; i++)
+		vec_destroy(c, handles[i]);
+	(void)pvic__commit(c);
 	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && j - i < PVIC_MAX_ENTRIES &&
-			    handles[j] == handles[j - 1] + 1; j++)
+		for (j = i + 1; j < n && handles[j] == handles[j - 1] + 1; j++)
 			;
-		for (k = i; k < j; k++)
-			efds[k - i] = c->irt.e[handles[k]].efd;
-		ret = 0;
-		if (unbind) {
-			ret = c->ops->unbind(c->be, adi->dev, handles[i], j - i, efds);
-			if (ret) {
-				/* The device may still signal them: never hand them out again. */
-				adi->cnt.faults++;
-				pr_warn_ratelimited("pvic: adi %#x: unbind of handles %u..%u failed: %d",
-						    adi->id, handles[i], handles[j - 1], ret);
-			}
-		} else {
-			for (k = i; k < j; k++)
-				if (efds[k - i] >= 0)
-					close(efds[k - i]);
+		ret = unbind ? c->ops->unbind(c->be, adi->dev, handles[i], j - i) : 0;
+		if (ret) {
+			/* The device may still signal them: never hand them out again. */
+			adi->cnt.faults++;
+			pr_warn_ratelimited("pvic: adi %#x: unbind of handles %u..%u failed: %d",
+					    adi->id, handles[i], handles[j - 1], ret);
 		}
 		for (k = i; k < j; k++)
 			release_one(c, adi, handles[k], ret != 0);
@@ -393,15 +380,12 @@ u32 pvic_op__free(struct pvic_batch *b, int *first_err)
 		return 0;
 	}
 	for (i = 0; i < b->n; i++) {
-		struct pvic_irte *irte;
-
 		if (!ok[i])
 			continue;
-		irte = &b->c->irt.e[b->e[i].handle];
-		b->e[i].ims_index = irte->ims_index;
+		b->e[i].ims_index = b->c->irt.e[b->e[i].handle].ims_index;
 		b->e[i].flags = 0;
 		b->e[i].status = 0;
-		pvic__trace_entry(b, &b->e[i], irte->gsi);
+		pvic__trace_entry(b, &b->e[i]);
 		handles[nh++] = b->e[i].handle;
 	}
 	pvic_op__free_handles(b->c, b->adi, handles, nh, true);
@@ -416,7 +400,7 @@ u32 pvic_op__retarget(struct pvic_batch *b, int *first_err)
 	struct pvic_route old[PVIC_MAX_ENTRIES], nr[PVIC_MAX_ENTRIES];
 	bool ok[PVIC_MAX_ENTRIES];
 	u32 i, done = 0;
-	int ret;
+	int ret = 0;
 
 	for (i = 0; i < b->n; i++) {
 		struct pvic_irte *irte;
@@ -430,32 +414,32 @@ u32 pvic_op__retarget(struct pvic_batch *b, int *first_err)
 		if (ret)
 			fail(b, &b->e[i], ret, first_err);
 	}
+	ret = 0;
 	if (b->all_or_nothing && *first_err)
 		goto cancel_all;
 
 	for (i = 0; i < b->n; i++) {
 		struct pvic_irte *irte;
+		int err;
 
 		if (!ok[i])
 			continue;
 		irte = &c->irt.e[b->e[i].handle];
 		get_route(irte, &old[i]);
-		ret = c->ops->route_set(c->be, irte->gsi, &nr[i]);
-		if (ret) {
+		/* The same handle, the same mask: only the route changes. */
+		err = vec_update(c, b->e[i].handle, &nr[i], irte->masked);
+		if (err) {
 			ok[i] = false;
-			fail(b, &b->e[i], pvic__status(ret), first_err);
+			fail(b, &b->e[i], pvic__status(err), first_err);
 			continue;
 		}
 		set_route(irte, &nr[i]);
 	}
 	if (b->all_or_nothing && *first_err)
 		goto revert;
-	c->cnt.commits++;
-	ret = c->ops->commit(c->be);
-	if (ret) {
-		pr_warn_ratelimited("pvic: route commit failed: %d", ret);
+	ret = pvic__commit(c);
+	if (ret)
 		goto revert;
-	}
 	for (i = 0; i < b->n; i++) {
 		u32 h = b->e[i].handle;
 
@@ -465,7 +449,7 @@ u32 pvic_op__retarget(struct pvic_batch *b, int *first_err)
 		write_ok(&b->e[i], &c->irt.e[h]);
 		b->adi->cnt.retargets++;
 		done++;
-		pvic__trace_entry(b, &b->e[i], c->irt.e[h].gsi);
+		pvic__trace_entry(b, &b->e[i]);
 	}
 	return done;
 
@@ -477,8 +461,9 @@ revert:
 		if (!ok[i])
 			continue;
 		irte = &c->irt.e[b->e[i].handle];
-		if (c->ops->route_set(c->be, irte->gsi, &old[i]))
-			pr_warn_ratelimited("pvic: restoring route %u failed", irte->gsi);
+		if (vec_update(c, b->e[i].handle, &old[i], irte->masked))
+			pr_warn_ratelimited("pvic: restoring the route of handle %u failed",
+					    b->e[i].handle);
 		set_route(irte, &old[i]);
 		if (ret)
 			fail(b, &b->e[i], -EIO, first_err);
@@ -495,6 +480,19 @@ cancel_all:
 }
 
 /* ---- MASK / UNMASK ---- */
+
+static int set_mask(struct pvic_core *c, u32 h, bool mask)
+{
+	struct pvic_irte *irte = &c->irt.e[h];
+	struct pvic_route r;
+	int ret;
+
+	get_route(irte, &r);
+	ret = vec_update(c, h, &r, mask);
+	if (!ret)
+		irte->masked = mask;
+	return ret;
+}
 
 u32 pvic_op__mask(struct pvic_batch *b, bool mask, int *first_err)
 {
@@ -513,45 +511,41 @@ u32 pvic_op__mask(struct pvic_batch *b, bool mask, int *first_err)
 			fail(b, &b->e[i], ret, first_err);
 	}
 	for (i = 0; i < b->n && !(b->all_or_nothing && *first_err); i++) {
-		struct pvic_irte *irte;
-
-		if (!ok[i])
-			continue;
-		irte = &c->irt.e[b->e[i].handle];
-		if (irte->masked == mask)
+		if (!ok[i] || c->irt.e[b->e[i].handle].masked == mask)
 			continue;	/* idempotent */
 		/*
-		 * Unmask: KVM_IRQFD polls the eventfd when it attaches, so an
-		 * interrupt counted while masked is delivered now, once.
+		 * Mask detaches the irqfd now; unmask attaches it at the commit
+		 * below, and KVM_IRQFD polls the eventfd as it attaches, so an
+		 * interrupt counted while masked is delivered then, once.
 		 */
-		ret = mask ? c->ops->irqfd_detach(c->be, irte->gsi, irte->efd)
-			   : c->ops->irqfd_attach(c->be, irte->gsi, irte->efd);
+		ret = set_mask(c, b->e[i].handle, mask);
 		if (ret) {
 			ok[i] = false;
 			fail(b, &b->e[i], pvic__status(ret), first_err);
 			continue;
 		}
-		irte->masked = mask;
 		changed[i] = true;
 	}
 	if (b->all_or_nothing && *first_err) {
 		for (i = 0; i < b->n; i++) {
-			struct pvic_irte *irte = &c->irt.e[b->e[i].handle];
-
 			if (!ok[i])
 				continue;
-			if (changed[i]) {
-				ret = mask ? c->ops->irqfd_attach(c->be, irte->gsi, irte->efd)
-					   : c->ops->irqfd_detach(c->be, irte->gsi, irte->efd);
-				if (ret)
-					pr_warn_ratelimited("pvic: undoing %s of gsi %u failed",
-							    mask ? "mask" : "unmask", irte->gsi);
-				else
-					irte->masked = !mask;
-			}
+			if (changed[i] && set_mask(c, b->e[i].handle, !mask))
+				pr_warn_ratelimited("pvic: undoing %s of handle %u failed",
+						    mask ? "mask" : "unmask", b->e[i].handle);
 			cancel(b, &b->e[i]);
 		}
 		return 0;
+	}
+	if (!mask && pvic__commit(c)) {
+		/* The irqfds could not be attached: the handles stay masked. */
+		for (i = 0; i < b->n; i++) {
+			if (!ok[i] || !changed[i])
+				continue;
+			(void)set_mask(c, b->e[i].handle, true);
+			ok[i] = false;
+			fail(b, &b->e[i], -EIO, first_err);
+		}
 	}
 	for (i = 0; i < b->n; i++) {
 		u32 h = b->e[i].handle;
@@ -564,7 +558,7 @@ u32 pvic_op__mask(struct pvic_batch *b, bool mask, int *first_err)
 		else
 			b->adi->cnt.unmasks++;
 		done++;
-		pvic__trace_entry(b, &b->e[i], c->irt.e[h].gsi);
+		pvic__trace_entry(b, &b->e[i]);
 	}
 	return done;
 }
@@ -585,7 +579,7 @@ u32 pvic_op__get_pending(struct pvic_batch *b, int *first_err)
 		flags[i] = 0;
 		if (!ret && irte->masked) {
 			flags[i] = PVIC_ENTRY_F_MASKED;
-			ret = c->ops->pending(c->be, irte->efd);
+			ret = c->ops->pending(c->be, b->e[i].handle);
 			if (ret > 0)
 				flags[i] |= PVIC_ENTRY_F_PENDING;
 			ret = ret < 0 ? pvic__status(ret) : 0;
@@ -606,7 +600,7 @@ u32 pvic_op__get_pending(struct pvic_batch *b, int *first_err)
 		write_ok(&b->e[i], &c->irt.e[h]);
 		b->e[i].flags = flags[i];
 		done++;
-		pvic__trace_entry(b, &b->e[i], c->irt.e[h].gsi);
+		pvic__trace_entry(b, &b->e[i]);
 	}
 	return done;
 }

@@ -27,8 +27,9 @@ u32 pvic_op__mask(struct pvic_batch *b, bool mask, int *first_err);
 u32 pvic_op__get_pending(struct pvic_batch *b, int *first_err);
 
 /*
- * Free @n live handles of @adi: irqfds detached, routes removed (one commit),
- * then unbound on the device when @unbind, else their eventfds just closed.
+ * Free @n live handles of @adi: vectors destroyed (irqfds detached, routes
+ * removed, one commit), then unbound on the device when @unbind (not for a
+ * device that is gone).
  */
 void pvic_op__free_handles(struct pvic_core *c, struct pvic_adi *adi, const u32 *handles,
 			   u32 n, bool unbind);
@@ -36,6 +37,9 @@ void pvic_op__free_handles(struct pvic_core *c, struct pvic_adi *adi, const u32 
 /* Map a backend's -errno to a protocol status (unknown codes become -EIO). */
 int pvic__status(int err);
 
-void pvic__trace_entry(const struct pvic_batch *b, const struct pvic_entry *e, u32 gsi);
+void pvic__trace_entry(const struct pvic_batch *b, const struct pvic_entry *e);
+
+/* Push staged changes (clears c->dirty); logs a failure. */
+int pvic__commit(struct pvic_core *c);
 
 #endif /* DEVICES_PVIC_OPS_H */

@@ -375,7 +375,8 @@ void pci__set_irq(struct pci_device *dev, bool level)
 		return;
 	pthread_mutex_lock(&root->irq_lock);
 	if (dev->intx_gsi != PCI_NO_GSI && dev->intx_level != level) {
-		dev->intx_level = level;
+		/* Atomic: config reads show it in Status without taking irq_lock. */
+		__atomic_store_n(&dev->intx_level, level, __ATOMIC_RELAXED);
 		if (!dev->intx_masked)
 			line_change(root, dev->intx_gsi, level);
 	}
@@ -401,7 +402,7 @@ void pci_config__intx_attach(struct pci_root *root, struct pci_device *dev)
 	u8 pin = dev->cfg[PCI_INTERRUPT_PIN];
 
 	pthread_mutex_lock(&root->irq_lock);
-	dev->intx_level = false;
+	__atomic_store_n(&dev->intx_level, false, __ATOMIC_RELAXED);
 	dev->intx_masked = pci__cfg_get16(dev, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE;
 	dev->intx_gsi = PCI_NO_GSI;
 	if (pin >= 1 && pin <= 4) {
@@ -417,7 +418,7 @@ void pci_config__intx_detach(struct pci_root *root, struct pci_device *dev)
 	pthread_mutex_lock(&root->irq_lock);
 	if (dev->intx_level && !dev->intx_masked && dev->intx_gsi != PCI_NO_GSI)
 		line_change(root, dev->intx_gsi, false);
-	dev->intx_level = false;
+	__atomic_store_n(&dev->intx_level, false, __ATOMIC_RELAXED);
 	dev->intx_gsi = PCI_NO_GSI;
 	pthread_mutex_unlock(&root->irq_lock);
 }

@@ -567,7 +567,7 @@ Test(pci, capability_list)
 
 	/* Writable bits of a capability follow its mask; the header is read-only. */
 	ec_write(1, off_m, 0xffffffff, 4);
-	cr_assert_eq(ec_read(1, off_m, 4), (u32)(0xc007 << 16 | off_v2 << 8 | PCI_CAP_ID_MSIX));
+	cr_assert_eq(ec_read(1, off_m, 4), (0xc007u << 16 | (u32)off_v2 << 8 | PCI_CAP_ID_MSIX));
 	ec_write(1, off_m + 2, 0, 2);
 	cr_assert_eq(ec_read(1, off_m + 2, 2), 0x0007);
 

@@ -15,7 +15,7 @@
 #define REF_VECTOR	0x51
 #define PIC_BASE	0x20	/* lib setup remaps the PIC here */
 #define PIT_COUNT	1193	/* ~1 ms */
-#define WAIT_CYCLES	8000000000ULL
+#define WAIT_CYCLES	HANG_BOUND_CYCLES
 
 static volatile int pit_ticks, ref_ticks, pic_ticks;
 

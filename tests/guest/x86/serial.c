@@ -101,7 +101,7 @@ static void check_irq(void)
 	serial_irqs = 0;
 	outb(0x08 | 0x03, COM1 + UART_MCR);	/* OUT2 gates the IRQ line on PCs */
 	outb(0x02, COM1 + UART_IER);		/* THR empty interrupt */
-	report(wait_for_count(&serial_irqs, 1, 4000000000ULL),
+	report(wait_for_count(&serial_irqs, 1, HANG_BOUND_CYCLES),
 	       "THR-empty interrupt arrives through IOAPIC pin %d", SERIAL_IRQ);
 	ioapic_mask(SERIAL_IRQ);
 	outb(0, COM1 + UART_IER);

@@ -19,7 +19,7 @@
 
 #define ADDS_PER_CPU	1000
 #define IPI_VECTOR	0x60
-#define WAIT_CYCLES	8000000000ULL
+#define WAIT_CYCLES	HANG_BOUND_CYCLES
 
 static atomic_t counter = ATOMIC_INIT(0);
 static atomic_t ipi_count = ATOMIC_INIT(0);

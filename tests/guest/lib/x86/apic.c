@@ -142,7 +142,7 @@ bool apic_drain(int vector)
 
 	irq_enable();
 	while (!(clear = !apic_irr_pending(vector) && !apic_isr_pending(vector)) &&
-	       rdtsc() - start < 8000000000ULL)
+	       rdtsc() - start < HANG_BOUND_CYCLES)
 		cpu_relax();
 	if (!was_enabled)
 		irq_disable();

@@ -181,6 +181,14 @@ static inline void mmio_write32(phys_addr_t addr, u32 v)
 	*(volatile u32 *)(uintptr_t)addr = v;
 }
 
+/*
+ * How long to wait for something that should happen before calling it a
+ * hang: ~10 s of TSC at 3 GHz. A bound on hangs, never a measurement
+ * (tests do not assert durations); generous for the emulated machine,
+ * where everything is 10-50 times slower.
+ */
+#define HANG_BOUND_CYCLES	30000000000ULL
+
 /* True if the "hypervisor" CPUID bit is set and leaf 0x40000000 says KVM. */
 bool cpu_is_kvm(void);
 

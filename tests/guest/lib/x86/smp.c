@@ -17,8 +17,7 @@
 #include "x86/pvh.h"
 #include "x86/smp.h"
 
-/* A bound on hangs, not a measurement: a few seconds of TSC at any clock. */
-#define AP_WAIT_CYCLES	8000000000ULL
+#define AP_WAIT_CYCLES	HANG_BOUND_CYCLES
 
 struct percpu percpu_data[MAX_CPUS];
 

@@ -114,6 +114,8 @@ static int run(const struct tcase *t)
 
 	fail_msg[0] = '\0';
 	r = t->fn();
+	tc_close_all();
+	usleep(20000);		/* let the server see the EOF before the next case connects */
 	if (r == 0) {
 		printf("PASS %s\n", t->name);
 	} else if (r == 77) {

@@ -10,6 +10,33 @@
 #include "devices/adisim/regs.h"
 #include "tests/adisim/tclient.h"
 
+/* Sockets of every open client, so a failed case cannot leak its session into the next. */
+static int open_fds[64];
+static unsigned int nopen;
+
+static void track(int fd)
+{
+	if (fd >= 0 && nopen < 64)
+		open_fds[nopen++] = fd;
+}
+
+static void untrack(int fd)
+{
+	unsigned int i;
+
+	for (i = 0; i < nopen; i++)
+		if (open_fds[i] == fd) {
+			open_fds[i] = open_fds[--nopen];
+			return;
+		}
+}
+
+void tc_close_all(void)
+{
+	while (nopen)
+		close(open_fds[--nopen]);
+}
+
 int tc_connect(struct tclient *c, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -32,16 +59,21 @@ int tc_connect(struct tclient *c, const char *path)
 	}
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->dma_fd = c->fd;
+	track(c->fd);
 	vfu_caps__defaults(&c->srv);
 	return 0;
 }
 
 void tc_close(struct tclient *c)
 {
-	if (c->dma_fd >= 0 && c->dma_fd != c->fd)
+	if (c->dma_fd >= 0 && c->dma_fd != c->fd) {
+		untrack(c->dma_fd);
 		close(c->dma_fd);
-	if (c->fd >= 0)
+	}
+	if (c->fd >= 0) {
+		untrack(c->fd);
 		close(c->fd);
+	}
 	c->fd = c->dma_fd = -1;
 }
 
@@ -208,6 +240,7 @@ int tc_version(struct tclient *c, bool twin, uint32_t max_xfer)
 			goto out;
 		}
 		c->dma_fd = vfu_msg__take_fd(&r, 0);
+		track(c->dma_fd);
 	}
 out:
 	vfu_msg__release(&r);

@@ -34,6 +34,8 @@ struct tclient {
 
 int tc_connect(struct tclient *c, const char *path);
 void tc_close(struct tclient *c);
+/* Close every client socket still open (after a failed case). */
+void tc_close_all(void);
 /* VERSION with our capabilities; json overrides the JSON text when non-NULL. */
 int tc_version(struct tclient *c, bool twin, uint32_t max_xfer);
 /* Send a command, wait for its reply (serving DMA meanwhile). 0, or -errno of an error reply. */

@@ -28,7 +28,9 @@ GUEST_LIB_OBJS := $(GUEST_LIB_SRCS:%.c=$(O)/%.o) $(GUEST_OUT)/lib/x86/entry.o
 GUEST_TESTS    := $(sort $(wildcard $(GUEST_DIR)/x86/*.c))
 GUEST_KERNELS  := $(GUEST_TESTS:$(GUEST_DIR)/x86/%.c=$(GUEST_OUT)/x86/%.elf)
 
+# `all:` was read before this fragment, so add to it directly.
 ALL_TARGETS += guest-kernels
+all: guest-kernels
 guest-kernels: $(GUEST_KERNELS)
 
 # More specific than the host's $(O)/%.o rule, so make prefers these.

@@ -35,6 +35,13 @@ static void halt(struct adisim_adi *adi, u32 err)
 	adi->status |= ADISIM_STATUS_HALTED;
 	adi->cnt[ADISIM_CNT_FAULTS]++;
 	pr_warn_ratelimited("adi%u: descriptor engine halted, error %u", adi->id, err);
+	/* The ERR IRQ index tells the host side without it polling STATUS. */
+	if (adi->err_eventfd >= 0) {
+		u64 one = 1;
+
+		if (write(adi->err_eventfd, &one, sizeof(one)) != sizeof(one))
+			pr_warn_ratelimited("adi%u: ERR eventfd write failed", adi->id);
+	}
 }
 
 static void finish(struct adisim_adi *adi, u8 flags, u16 ims_index, bool intr,

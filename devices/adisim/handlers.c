@@ -155,6 +155,11 @@ static int h_region_info(struct adisim_adi *adi, struct vfu_msg *m)
 		out.info.offset = 0;
 		out.info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
 				 VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS;
+		if (adi->peer.max_msg_fds < 1) {
+			/* The client takes no fds: BAR2 is reached by REGION_READ/WRITE. */
+			out.info.flags &= ~(VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS);
+			break;
+		}
 		out.info.argsz = sizeof(out);
 		if (r->argsz < sizeof(out))
 			break;	/* vfio: report the size needed, no caps, no fd */

@@ -507,6 +507,7 @@ static int t_dma_fault(void)
 	uint64_t faults;
 	struct fx f;
 	uint32_t st;
+	int err_efd;
 
 	CHECK(fx_open(&f, sock0, false, false) == 0, "setup failed");
 	faults = tc_counter(&f.c, ADISIM_CNT_FAULTS);
@@ -519,13 +520,16 @@ static int t_dma_fault(void)
 	d = (struct adisim_desc){ .opcode = 77 };
 	st = fx_wait(&f, fx_submit(&f, &d), 5000);
 	CHECK(st == ADISIM_COMP_BAD_OPCODE, "bad opcode: status %u", st);
-	/* A ring base outside DMA memory halts the engine with RING_FAULT. */
+	/* A ring base outside DMA memory halts the engine with RING_FAULT, signalling ERR. */
+	CHECK(fx_bind_index(&f, VFIO_PCI_ERR_IRQ_INDEX, 0, &err_efd) == 0, "ERR eventfd");
 	CHECK(tc_wr32(&f.c, BAR0, ADISIM_REG_RING_BASE_HI, 0x70) == 0, "ring base");
 	CHECK(tc_wr32(&f.c, BAR0, ADISIM_REG_RING_TAIL, 1) == 0, "doorbell");
 	tc_serve(&f.c, 10);
 	CHECK(tc_rd32(&f.c, BAR0, ADISIM_REG_ERROR) == ADISIM_ERR_RING_FAULT &&
 	      (tc_rd32(&f.c, BAR0, ADISIM_REG_STATUS) & ADISIM_STATUS_HALTED),
 	      "engine not halted with RING_FAULT");
+	CHECK(tc_poll_eventfd(err_efd) == 1, "ERR eventfd not signalled on the halt");
+	close(err_efd);
 	fx_close(&f);
 	return 0;
 }

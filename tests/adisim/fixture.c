@@ -106,14 +106,18 @@ void fx_close(struct fx *f)
 	f->memfd = -1;
 }
 
-int fx_bind(struct fx *f, uint32_t handle, int *efd)
+int fx_bind_index(struct fx *f, uint32_t index, uint32_t start, int *efd)
 {
 	*efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (*efd < 0)
 		return -errno;
-	return tc_set_irqs(&f->c, ADISIM_IRQ_INDEX_IMS,
-			   VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, handle, 1, efd,
-			   1, NULL, 0);
+	return tc_set_irqs(&f->c, index, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+			   start, 1, efd, 1, NULL, 0);
+}
+
+int fx_bind(struct fx *f, uint32_t handle, int *efd)
+{
+	return fx_bind_index(f, ADISIM_IRQ_INDEX_IMS, handle, efd);
 }
 
 void fx_ims_set(struct fx *f, uint32_t index, uint32_t addr, uint32_t data, bool masked)

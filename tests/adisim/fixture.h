@@ -50,6 +50,8 @@ int fx_open(struct fx *f, const char *path, bool twin, bool msg_region);
 void fx_close(struct fx *f);
 int fx_map_ims(struct fx *f);
 int fx_bind(struct fx *f, uint32_t handle, int *efd);
+/* Bind one eventfd on any IRQ index (ERR, REQ). */
+int fx_bind_index(struct fx *f, uint32_t index, uint32_t start, int *efd);
 void fx_ims_set(struct fx *f, uint32_t index, uint32_t addr, uint32_t data, bool masked);
 /* Queue one descriptor and ring the doorbell; returns its completion record. */
 volatile struct adisim_completion *fx_submit(struct fx *f, const struct adisim_desc *d);

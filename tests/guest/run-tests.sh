@@ -117,6 +117,7 @@ finish_test() {
 		name=""
 		return 0
 	fi
+	matched="$matched $name"
 	if [ -n "$blocker" ]; then
 		echo "SKIPPED $name: $blocker"
 		skipped=$((skipped + 1))
@@ -167,6 +168,7 @@ finish_test() {
 }
 
 name=""
+matched=""
 while IFS= read -r line || [ -n "$line" ]; do
 	# Strip comments and surrounding blanks.
 	case "$line" in \#*) continue ;; esac
@@ -195,6 +197,13 @@ while IFS= read -r line || [ -n "$line" ]; do
 	esac
 done <"$CFG"
 finish_test
+
+for n in $only; do
+	case " $matched " in
+	*" $n "*) ;;
+	*) echo "run-tests.sh: no test named $n in $CFG" >&2; failed=$((failed + 1)) ;;
+	esac
+done
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]

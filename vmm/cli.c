@@ -33,6 +33,11 @@ void cli__usage_run(FILE *f)
 	      "      --timeout SEC     stop the VM after SEC seconds, exit status 124\n"
 	      "      --dump-dtb FILE   write the guest's device tree blob to FILE\n"
 	      "      --stats           print KVM's exit counts per vCPU at exit (stderr)\n"
+	      "      --vfio-user SOCKET[,dma=fd|messages][,timeout=MS]\n"
+	      "                        assign the PCI device a vfio-user server serves on\n"
+	      "                        SOCKET (repeatable)\n"
+	      "      --vfio DEVICE     assign a host PCI device bound to vfio-pci, by BDF\n"
+	      "                        or sysfs path (repeatable)\n"
 	      "  -q, --quiet           no informational messages\n"
 	      "      --debug           debug messages\n"
 	      "  -h, --help            this help\n"
@@ -94,6 +99,7 @@ static int parse_u64(const char *s, u64 *out)
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NAME, OPT_CONSOLE,
 	OPT_TIMEOUT, OPT_DUMP_DTB, OPT_STATS, OPT_QUIET, OPT_DEBUG, OPT_HELP,
+	OPT_VFIO_USER, OPT_VFIO,
 };
 
 static const struct {
@@ -115,6 +121,8 @@ static const struct {
 	{ "quiet", 'q', false, OPT_QUIET },
 	{ "debug", 0, false, OPT_DEBUG },
 	{ "help", 'h', false, OPT_HELP },
+	{ "vfio-user", 0, true, OPT_VFIO_USER },
+	{ "vfio", 0, true, OPT_VFIO },
 };
 
 static int set_kernel(struct cli_run *r, const char *path)
@@ -197,6 +205,20 @@ static int apply(struct cli_run *r, enum opt_id id, const char *name, const char
 		return 0;
 	case OPT_HELP:
 		r->help = true;
+		return 0;
+	case OPT_VFIO_USER:
+		if (!*arg)
+			return usage_error("--vfio-user: empty socket path");
+		if (r->cfg.nr_vfio_user == VM_MAX_ASSIGNED)
+			return usage_error("--vfio-user: at most %u devices", VM_MAX_ASSIGNED);
+		r->cfg.vfio_user[r->cfg.nr_vfio_user++] = arg;
+		return 0;
+	case OPT_VFIO:
+		if (!*arg)
+			return usage_error("--vfio: empty device");
+		if (r->cfg.nr_vfio == VM_MAX_ASSIGNED)
+			return usage_error("--vfio: at most %u devices", VM_MAX_ASSIGNED);
+		r->cfg.vfio[r->cfg.nr_vfio++] = arg;
 		return 0;
 	}
 	return usage_error("%s: unhandled option", name);

@@ -27,6 +27,7 @@
 #include <libfdt.h>
 
 #include "vmm/boot.h"
+#include "devices/passthrough.h"
 #include "devices/test_exit.h"
 #include "devices/uart8250.h"
 #include "vmm/bootstrap_tmp.h"
@@ -281,6 +282,19 @@ static int create_devices(struct vm *vm)
 			pr_err("device %s: %s", steps[i].name, strerror(-ret));
 			return ret;
 		}
+	}
+	/* Assigned devices last: they need RAM (DMA map) and the PCI bus. */
+	for (unsigned int i = 0; i < vm->cfg->nr_vfio_user; i++) {
+		int ret = passthrough__add_vfio_user(vm, vm->cfg->vfio_user[i]);
+
+		if (ret < 0)
+			return ret;
+	}
+	for (unsigned int i = 0; i < vm->cfg->nr_vfio; i++) {
+		int ret = passthrough__add_vfio(vm, vm->cfg->vfio[i]);
+
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }

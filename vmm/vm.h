@@ -17,6 +17,8 @@ struct vcpu;
 struct pci_root;
 struct event_loop;
 
+#define VM_MAX_ASSIGNED		16	/* --vfio-user and --vfio devices, each */
+
 /* What the operator asked for (the command line of `imsvm run`). */
 struct vm_config {
 	const char *kernel_path;
@@ -30,6 +32,11 @@ struct vm_config {
 	bool quiet;			/* --quiet: no informational messages */
 	bool console_stdin;		/* serial input from stdin */
 	bool print_stats;		/* --stats: KVM exit counts per vCPU at exit */
+	/* Device assignment (devices/passthrough.h), in command-line order. */
+	const char *vfio_user[VM_MAX_ASSIGNED];	/* --vfio-user SOCKET[,OPTS] */
+	unsigned int nr_vfio_user;
+	const char *vfio[VM_MAX_ASSIGNED];	/* --vfio DEVICE (BDF or sysfs path) */
+	unsigned int nr_vfio;
 };
 
 /* Why the VM stopped; the first reason recorded wins. */

@@ -169,6 +169,7 @@ finish_test() {
 
 name=""
 matched=""
+unknown=0
 while IFS= read -r line || [ -n "$line" ]; do
 	# Strip comments and surrounding blanks.
 	case "$line" in \#*) continue ;; esac
@@ -201,9 +202,10 @@ finish_test
 for n in $only; do
 	case " $matched " in
 	*" $n "*) ;;
-	*) echo "run-tests.sh: no test named $n in $CFG" >&2; failed=$((failed + 1)) ;;
+	*) echo "run-tests.sh: no test named $n in $CFG" >&2; unknown=1 ;;
 	esac
 done
 
 echo "$passed passed, $failed failed, $skipped skipped"
+[ $unknown = 0 ] || exit 2
 [ $failed = 0 ]

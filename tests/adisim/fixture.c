@@ -160,3 +160,10 @@ uint32_t fx_wait(struct fx *f, volatile struct adisim_completion *c, int timeout
 	}
 	return c ? c->status : 0;
 }
+
+int fx_intr(struct fx *f, uint16_t index)
+{
+	struct adisim_desc d = { .opcode = ADISIM_OP_INTR, .ims_index = index };
+
+	return fx_wait(f, fx_submit(f, &d), 5000) == ADISIM_COMP_SUCCESS ? 0 : -1;
+}

@@ -56,6 +56,8 @@ void fx_ims_set(struct fx *f, uint32_t index, uint32_t addr, uint32_t data, bool
 /* Queue one descriptor and ring the doorbell; returns its completion record. */
 volatile struct adisim_completion *fx_submit(struct fx *f, const struct adisim_desc *d);
 /* Wait for a completion record to leave PENDING (serving DMA); status or 0. */
+/* An immediate INTR descriptor raising IMS entry index; 0 once it completed. */
+int fx_intr(struct fx *f, uint16_t index);
 uint32_t fx_wait(struct fx *f, volatile struct adisim_completion *c, int timeout_ms);
 
 #endif /* TESTS_ADISIM_FIXTURE_H */

@@ -32,6 +32,11 @@ CFG=${CFG:-$here/unittests.cfg}
 LOG_DIR=${LOG_DIR:-$root/build/logs/guest}
 RUNNER=${RUNNER:-imsvm}
 
+# Tests run from the top of the tree (extra_params may name files in it).
+case "$IMSVM" in /*) ;; *) IMSVM=$PWD/$IMSVM ;; esac
+case "$GUEST_DIR" in /*) ;; *) GUEST_DIR=$PWD/$GUEST_DIR ;; esac
+case "$LOG_DIR" in /*) ;; *) LOG_DIR=$PWD/$LOG_DIR ;; esac
+
 verbose=0
 groups=""
 while [ $# -gt 0 ]; do
@@ -90,15 +95,17 @@ run_vm() {
 	if [ "$RUNNER" = qemu ]; then
 		# Translate imsvm options into QEMU's.
 		qargs=""
-		mem=256 cmdline=""
+		mem=256 cmdline="" initrd=""
 		while [ $# -gt 0 ]; do
 			case "$1" in
 			--mem|-m) mem=$2; shift ;;
+			--initrd) initrd=$2; shift ;;
 			--cmdline) cmdline=$2; shift ;;
 			esac
 			shift
 		done
-		$backstop qemu-system-x86_64 -accel tcg -M q35 -nographic -nic none \
+		[ -n "$initrd" ] && initrd="-initrd $root/$initrd"
+		$backstop qemu-system-x86_64 -accel tcg -M q35 -nographic -nic none $initrd \
 			-device isa-debug-exit,iobase=0xf4,iosize=4 -smp "$smp" -m "$mem" \
 			-kernel "$kernel" -append "$cmdline" </dev/null
 		rc=$?
@@ -108,7 +115,8 @@ run_vm() {
 		fi
 		return $rc
 	fi
-	$backstop "$IMSVM" run "$kernel" --cpus "$smp" --timeout "$secs" "$@" </dev/null
+	(cd "$root" && $backstop "$IMSVM" run "$kernel" --cpus "$smp" --timeout "$secs" \
+		"$@" </dev/null)
 }
 
 finish_test() {

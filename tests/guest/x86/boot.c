@@ -33,6 +33,41 @@ static bool ram_overlaps(u64 start, u64 end)
 	return false;
 }
 
+static bool overlaps(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * With expect.initrd=TEXT (imsvm run --initrd FILE, FILE starting with
+ * TEXT): module 0 is the initrd, holds the file, and is clear of the
+ * kernel, the boot structures and the DTB.
+ */
+static void check_modules(const struct hvm_start_info *si)
+{
+	const struct hvm_modlist_entry *m = (const void *)(uintptr_t)si->modlist_paddr;
+	const char *text = arg_get("expect.initrd");
+
+	if (!text)
+		return;
+	if (!si->nr_modules || !m) {
+		report(false, "initrd: no modules");
+		return;
+	}
+	report(m[0].size >= strlen(text) &&
+	       !memcmp((const void *)(uintptr_t)m[0].paddr, text, strlen(text)),
+	       "initrd is module 0 (%lu bytes) and starts with \"%s\"", m[0].size, text);
+	report(!overlaps(m[0].paddr, m[0].size, (uintptr_t)__kernel_start,
+			 (u64)(__kernel_end - __kernel_start)) &&
+	       !overlaps(m[0].paddr, m[0].size, boot_info.start_info_pa, sizeof(*si)) &&
+	       !overlaps(m[0].paddr, m[0].size, si->modlist_paddr,
+			 si->nr_modules * sizeof(*m)) &&
+	       (!boot_info.dtb || !overlaps(m[0].paddr, m[0].size,
+					    (uintptr_t)boot_info.dtb, boot_info.dtb_size)),
+	       "initrd at 0x%lx overlaps neither the kernel, start_info, the module list "
+	       "nor the DTB", m[0].paddr);
+}
+
 static void check_start_info(void)
 {
 	const struct hvm_start_info *si = boot_info.start_info;
@@ -65,6 +100,7 @@ static void check_start_info(void)
 		       "module %u (0x%lx, %lu bytes, \"%s\") is in RAM", i, m->paddr,
 		       m->size, name);
 	}
+	check_modules(si);
 	report(!si->cmdline_paddr ||
 	       ram_entry_covering(si->cmdline_paddr, strlen(boot_info.cmdline) + 1),
 	       "command line \"%s\" is in RAM", boot_info.cmdline);

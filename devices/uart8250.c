@@ -411,7 +411,7 @@ static void uart_read(void *opaque, u64 offset, void *data, u32 len)
 
 	pthread_mutex_lock(&u->lock);
 	if (len > 1)
-		u->stats.bad_accesses++;
+		u->stats.wide_accesses++;
 	for (u32 i = 0; i < len; i++)
 		d[i] = offset + i < UART_NR_PORTS ? uart_read_byte(u, offset + i) : 0xff;
 	update_irq(u);
@@ -428,7 +428,7 @@ static void uart_write(void *opaque, u64 offset, const void *data, u32 len)
 
 	pthread_mutex_lock(&u->lock);
 	if (len > 1)
-		u->stats.bad_accesses++;
+		u->stats.wide_accesses++;
 	for (u32 i = 0; i < len && offset + i < UART_NR_PORTS; i++)
 		uart_write_byte(u, offset + i, d[i]);
 	update_irq(u);

@@ -25,7 +25,7 @@ struct uart8250_stats {
 	u64 rx_bytes;		/* bytes that reached the receive FIFO */
 	u64 overruns;		/* bytes lost because the receive FIFO was full */
 	u64 write_errors;	/* failed writes to the output fd */
-	u64 bad_accesses;	/* accesses of a size the UART does not decode */
+	u64 wide_accesses;	/* 2- or 4-byte accesses (split into bytes, as ISA does) */
 };
 
 void uart8250__get_stats(struct uart8250 *u, struct uart8250_stats *st);

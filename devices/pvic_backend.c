@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The PV-IC backend over vmm/irq_routing.h and vmm/ims_source.h.
+ *
+ * Each handle is a one-vector irq_group: its eventfd is what the device
+ * signals, its GSI is allocated when first unmasked. irq_group__commit()
+ * pushes the VM's whole table if anything changed and then attaches the
+ * group's irqfd, so committing every group touched in a batch costs one
+ * KVM_SET_GSI_ROUTING (the first) and one KVM_IRQFD per new vector.
+ * Destroyed groups are disabled at once (irqfd detached, GSI freed) and
+ * closed after the push, so their GSIs never serve two vectors in KVM.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+
+#include "devices/pvic_backend.h"
+#include "vmm/ims_source.h"
+#include "vmm/irq_routing.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+#define MSI_ADDR_BASE		0xFEE00000u
+#define MSI_ADDR_DEST_SHIFT	12
+#define MSI_ADDR_REDIR_HINT	(1u << 3)
+#define MSI_ADDR_DEST_LOGICAL	(1u << 2)
+#define MSI_DATA_DM_SHIFT	8
+
+void pvic__compose_msi(const struct pvic_route *r, u64 *addr, u32 *data)
+{
+	u64 a = MSI_ADDR_BASE | (r->dest_id & 0xFFu) << MSI_ADDR_DEST_SHIFT;
+
+	if (r->dest_mode == PVIC_DEST_LOGICAL)
+		a |= MSI_ADDR_DEST_LOGICAL;
+	if (r->delivery_mode == PVIC_DELIVERY_LOWEST)
+		a |= MSI_ADDR_REDIR_HINT;
+	/* x2APIC ids above 255: KVM's extended destination in address_hi. */
+	a |= (u64)(r->dest_id & ~0xFFu) << 32;
+	*addr = a;
+	*data = r->vector | (u32)r->delivery_mode << MSI_DATA_DM_SHIFT;
+}
+
+static int grow(void **arr, u32 *cap, u32 need, size_t elem)
+{
+	void *p;
+	u32 n;
+
+	if (need <= *cap)
+		return 0;
+	n = MAX(need, *cap ? *cap * 2 : 256u);
+	p = realloc(*arr, n * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = n;
+	return 0;
+}
+
+int pvic_kvm_be__init(struct pvic_kvm_be *be, struct vm *vm)
+{
+	int ret;
+
+	*be = (struct pvic_kvm_be){ .vm = vm };
+	be->vec = calloc(PVIC_IRT_SIZE, sizeof(*be->vec));
+	if (!be->vec)
+		return -ENOMEM;
+	ret = irq_routing__get(vm, &be->routing);
+	if (ret) {
+		free(be->vec);
+		be->vec = NULL;
+	}
+	return ret;
+}
+
+static void reap(struct pvic_kvm_be *be)
+{
+	for (u32 i = 0; i < be->nr_dying; i++)
+		irq_group__destroy(be->dying[i]);
+	be->nr_dying = 0;
+}
+
+void pvic_kvm_be__destroy(struct pvic_kvm_be *be)
+{
+	if (!be->vec)
+		return;
+	for (u32 h = 0; h < PVIC_IRT_SIZE; h++)
+		if (be->vec[h])
+			irq_group__destroy(be->vec[h]);
+	reap(be);
+	free(be->vec);
+	free(be->touched);
+	free(be->dying);
+	irq_routing__put(be->routing);
+	*be = (struct pvic_kvm_be){ 0 };
+}
+
+static int vec_create(void *opaque, u32 h, int *efd)
+{
+	struct pvic_kvm_be *be = opaque;
+	int ret;
+
+	if (be->vec[h])
+		return -EEXIST;
+	ret = irq_group__create(be->routing, 1, &be->vec[h]);
+	if (ret)
+		return ret;
+	*efd = irq_group__notifier(be->vec[h], 0);
+	return 0;
+}
+
+static void vec_destroy(void *opaque, u32 h)
+{
+	struct pvic_kvm_be *be = opaque;
+	struct irq_group *g = be->vec[h];
+
+	if (!g)
+		return;
+	be->vec[h] = NULL;
+	if (irq_group__disable(g, 0))		/* irqfd detached, GSI freed now */
+		pr_warn_ratelimited("pvic: disabling the vector of handle %u failed", h);
+	if (grow((void **)&be->dying, &be->cap_dying, be->nr_dying + 1, sizeof(*be->dying))) {
+		irq_group__destroy(g);		/* no room to defer: push now */
+		return;
+	}
+	be->dying[be->nr_dying++] = g;
+}
+
+static int vec_update(void *opaque, u32 h, const struct pvic_route *r, bool masked)
+{
+	struct pvic_kvm_be *be = opaque;
+	u64 addr;
+	u32 data;
+	int ret;
+
+	if (!be->vec[h])
+		return -ENOENT;
+	ret = grow((void **)&be->touched, &be->cap_touched, be->nr_touched + 1,
+		   sizeof(*be->touched));
+	if (ret)
+		return ret;
+	pvic__compose_msi(r, &addr, &data);
+	ret = irq_group__update(be->vec[h], 0, addr, data, masked);
+	if (ret)
+		return ret;
+	be->touched[be->nr_touched++] = h;
+	return 0;
+}
+
+static int commit(void *opaque)
+{
+	struct pvic_kvm_be *be = opaque;
+	int ret = 0;
+
+	for (u32 i = 0; i < be->nr_touched && !ret; i++) {
+		struct irq_group *g = be->vec[be->touched[i]];
+
+		if (g)
+			ret = irq_group__commit(g);
+	}
+	if (!ret && !be->nr_touched && be->nr_dying)
+		ret = irq_group__commit(be->dying[0]);	/* only removals: push them */
+	be->nr_touched = 0;
+	reap(be);
+	return ret;
+}
+
+static int pending(void *opaque, u32 h)
+{
+	struct pvic_kvm_be *be = opaque;
+	struct pollfd p;
+
+	if (!be->vec[h])
+		return -ENOENT;
+	p = (struct pollfd){ .fd = irq_group__notifier(be->vec[h], 0), .events = POLLIN };
+	if (poll(&p, 1, 0) < 0)
+		return -errno;
+	return !!(p.revents & POLLIN);
+}
+
+static int gsi(void *opaque, u32 h)
+{
+	struct pvic_kvm_be *be = opaque;
+
+	return be->vec[h] ? irq_group__gsi(be->vec[h], 0) : -ENOENT;
+}
+
+static int bind(void *opaque, void *dev, u32 first, u32 n, const int *efds)
+{
+	struct ims_source *src = dev;
+
+	if (src->failed)
+		return -ENODEV;
+	return src->ops->bind(src->opaque, first, n, efds);
+}
+
+static int unbind(void *opaque, void *dev, u32 first, u32 n)
+{
+	struct ims_source *src = dev;
+
+	if (src->failed)
+		return -ENODEV;
+	return src->ops->unbind(src->opaque, first, n);
+}
+
+static bool dest_valid(void *opaque, u32 apic_id)
+{
+	struct pvic_kvm_be *be = opaque;
+
+	return apic_id < be->vm->nr_vcpus;	/* vCPU index == APIC id (vmm/vcpu.h) */
+}
+
+static u32 routes_free(void *opaque)
+{
+	struct pvic_kvm_be *be = opaque;
+	struct irq_routing_stats st;
+
+	irq_routing__stats(be->routing, &st);
+	return st.gsis_max - st.gsis_used;
+}
+
+const struct pvic_backend_ops pvic_kvm_be_ops = {
+	.vec_create = vec_create, .vec_destroy = vec_destroy, .vec_update = vec_update,
+	.commit = commit, .pending = pending, .gsi = gsi, .bind = bind, .unbind = unbind,
+	.dest_valid = dest_valid, .routes_free = routes_free,
+};

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The PV-IC's real backend: vectors are one-vector interrupt groups of the
+ * VM's route table (vmm/irq_routing.h), devices are IMS sources
+ * (vmm/ims_source.h). One KVM_SET_GSI_ROUTING per commit at most.
+ */
+#ifndef DEVICES_PVIC_BACKEND_H
+#define DEVICES_PVIC_BACKEND_H
+
+#include "devices/pvic_core.h"
+
+struct vm;
+struct irq_routing;
+struct irq_group;
+
+struct pvic_kvm_be {
+	struct vm *vm;
+	struct irq_routing *routing;
+	struct irq_group **vec;		/* PVIC_IRT_SIZE, by handle */
+	u32 *touched;			/* handles updated since the last commit */
+	u32 nr_touched, cap_touched;
+	struct irq_group **dying;	/* destroyed since the last commit */
+	u32 nr_dying, cap_dying;
+};
+
+extern const struct pvic_backend_ops pvic_kvm_be_ops;
+
+int __must_check pvic_kvm_be__init(struct pvic_kvm_be *be, struct vm *vm);
+/* After pvic_core__destroy(): every vector is gone by then. */
+void pvic_kvm_be__destroy(struct pvic_kvm_be *be);
+
+/* The x86 MSI message KVM routes for @r (edge, physical or logical, fixed or lowest). */
+void pvic__compose_msi(const struct pvic_route *r, u64 *addr, u32 *data);
+
+#endif /* DEVICES_PVIC_BACKEND_H */

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The PV-IC core over its real backend (vmm/irq_routing.h with fake KVM
+ * ioctls, a fake IMS source): what reaches KVM per batch.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "devices/pvic_backend.h"
+#include "vmm/ims_source.h"
+#include "vmm/irq_routing.h"
+#include "vmm/vm.h"
+
+static u32 pushes, assigns, deassigns, last_nr;
+static struct kvm_irq_routing_entry table[IRQ_ROUTING_DEFAULT_MAX];
+static u32 set_irqs_calls, bound;
+static struct vm vm;
+static struct pvic_kvm_be be;
+static struct pvic_core core;
+static struct pvic_page pg;
+static u32 seq;
+static struct ims_source src;
+
+static int fake_routing(void *ctx, const struct kvm_irq_routing *t)
+{
+	pushes++;
+	last_nr = t->nr;
+	memcpy(table, t->entries, t->nr * sizeof(t->entries[0]));
+	return 0;
+}
+
+static int fake_irqfd(void *ctx, const struct kvm_irqfd *k)
+{
+	if (k->flags & KVM_IRQFD_FLAG_DEASSIGN)
+		deassigns++;
+	else
+		assigns++;
+	return 0;
+}
+
+static const struct irq_routing_ops kvm_fake = { .set_gsi_routing = fake_routing,
+						 .irqfd = fake_irqfd };
+
+static int src_bind(void *opaque, u32 first, u32 n, const int *fds)
+{
+	set_irqs_calls++;
+	bound += n;
+	return 0;
+}
+
+static int src_unbind(void *opaque, u32 first, u32 n)
+{
+	set_irqs_calls++;
+	bound -= n;
+	return 0;
+}
+
+static const struct ims_source_ops src_ops = { .bind = src_bind, .unbind = src_unbind };
+
+static int run(u32 op, u32 count)
+{
+	pg.hdr = (struct pvic_hdr){ .op = op, .adi = src.id, .count = count, .seq = seq++ };
+	return pvic_core__execute(&core, &pg);
+}
+
+static int alloc_n(u32 n, u32 ims0)
+{
+	memset(pg.e, 0, sizeof(pg.e));
+	for (u32 i = 0; i < n; i++)
+		pg.e[i] = (struct pvic_entry){ .ims_index = ims0 + i, .dest_id = i % 2,
+					       .vector = 0x40 };
+	return run(PVIC_OP_ALLOC, n);
+}
+
+static void setup(void)
+{
+	vm.nr_vcpus = 2;
+	irq_routing__set_test_ops(&kvm_fake, NULL);
+	cr_assert_eq(pvic_kvm_be__init(&be, &vm), 0);
+	cr_assert_eq(pvic_core__init(&core, &pvic_kvm_be_ops, &be, PVIC_FEAT_ALL, 2), 0);
+	src = (struct ims_source){ .id = PVIC_ADI_ID(0, 0, 3, 0), .irq_count = 65536,
+				   .ops = &src_ops };
+	cr_assert_eq(pvic_core__add_adi(&core, src.id, &src, src.irq_count, 0), 0);
+	memset(&pg, 0, sizeof(pg));
+	((struct pvic_negotiate *)&pg.e[0])->version = PVIC_VERSION;
+	((struct pvic_negotiate *)&pg.e[0])->features = PVIC_FEAT_ALL;
+	seq = 1;
+	cr_assert_eq(run(PVIC_OP_NEGOTIATE, 1), 0);
+}
+
+static void teardown(void)
+{
+	pvic_core__destroy(&core);
+	pvic_kvm_be__destroy(&be);
+	irq_routing__set_test_ops(NULL, NULL);
+}
+
+TestSuite(pvic_backend, .init = setup, .fini = teardown);
+
+Test(pvic_backend, compose_msi)
+{
+	struct pvic_route r = { .dest_id = 3, .vector = 0x41 };
+	u64 addr;
+	u32 data;
+
+	pvic__compose_msi(&r, &addr, &data);
+	cr_assert_eq(addr, 0xFEE03000u);
+	cr_assert_eq(data, 0x41);
+	r = (struct pvic_route){ .dest_id = 0x1234, .vector = 0x80,
+				 .delivery_mode = PVIC_DELIVERY_LOWEST };
+	pvic__compose_msi(&r, &addr, &data);
+	cr_assert_eq(addr, 0x00001200FEE34008ull);
+	cr_assert_eq(data, 0x180);
+}
+
+Test(pvic_backend, alloc_batch_is_one_push_and_one_irqfd_per_vector)
+{
+	cr_assert_eq(alloc_n(126, 0), 0);
+	cr_assert_eq(pushes, 1);
+	cr_assert_eq(assigns, 126);
+	cr_assert_eq(set_irqs_calls, 1);
+	cr_assert_eq(bound, 126);
+	/* 24 IOAPIC + 16 PIC routes, then ours. */
+	cr_assert_eq(last_nr, 40 + 126);
+	cr_assert_eq(table[40].type, KVM_IRQ_ROUTING_MSI);
+	cr_assert_eq(table[40].u.msi.data, 0x40);
+}
+
+Test(pvic_backend, retarget_is_one_push_no_irqfd_no_device)
+{
+	u32 h;
+
+	cr_assert_eq(alloc_n(2, 0), 0);
+	h = pg.e[1].handle;
+	pushes = assigns = deassigns = set_irqs_calls = 0;
+	memset(pg.e, 0, sizeof(pg.e));
+	pg.e[0] = (struct pvic_entry){ .handle = h, .dest_id = 0, .vector = 0x77 };
+	cr_assert_eq(run(PVIC_OP_RETARGET, 1), 0);
+	cr_assert_eq(pushes, 1);
+	cr_assert_eq(assigns + deassigns + set_irqs_calls, 0);
+	cr_assert_eq(table[41].u.msi.data, 0x77);
+	cr_assert_eq(table[41].u.msi.address_lo, 0xFEE00000u);
+}
+
+Test(pvic_backend, mask_unmask_free)
+{
+	u32 h;
+
+	cr_assert_eq(alloc_n(1, 0), 0);
+	h = pg.e[0].handle;
+	pushes = assigns = deassigns = 0;
+	pg.e[0] = (struct pvic_entry){ .handle = h };
+	cr_assert_eq(run(PVIC_OP_MASK, 1), 0);
+	cr_assert_eq(deassigns, 1);
+	cr_assert_eq(pushes, 0, "masking does not touch the table");
+	pg.e[0] = (struct pvic_entry){ .handle = h };
+	cr_assert_eq(run(PVIC_OP_UNMASK, 1), 0);
+	cr_assert_eq(assigns, 1);
+	cr_assert_eq(pushes, 0);
+	pg.e[0] = (struct pvic_entry){ .handle = h };
+	cr_assert_eq(run(PVIC_OP_FREE, 1), 0);
+	cr_assert_eq(deassigns, 2);
+	cr_assert_eq(pushes, 1, "the route goes in one push");
+	cr_assert_eq(last_nr, 40);
+	cr_assert_eq(bound, 0);
+}
+
+Test(pvic_backend, gsi_table_exhaustion_partial_grant, .timeout = 60)
+{
+	u32 granted = 0, msi = IRQ_ROUTING_DEFAULT_MAX - 40;
+
+	while (granted < msi) {
+		u32 n = MIN(126u, msi - granted);
+
+		cr_assert_eq(alloc_n(n, granted), 0, "at %u", granted);
+		granted += n;
+	}
+	cr_assert_eq(alloc_n(5, granted), -ENOSPC);
+	cr_assert_eq(pg.hdr.done, 0);
+	cr_assert_eq(last_nr, IRQ_ROUTING_DEFAULT_MAX, "a full, valid table");
+	cr_assert_eq(bound, msi, "refused entries were unbound again");
+}
+
+Test(pvic_backend, device_failure_frees_without_asking)
+{
+	cr_assert_eq(alloc_n(10, 0), 0);
+	set_irqs_calls = 0;
+	src.failed = true;
+	cr_assert_eq(pvic_core__adi_failed(&core, src.id), 0);
+	cr_assert_eq(set_irqs_calls, 0);
+	cr_assert_eq(last_nr, 40);
+	cr_assert_eq(alloc_n(1, 0), -ENODEV);
+}

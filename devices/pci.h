@@ -25,8 +25,10 @@
  * BAR moves; config hooks and bar_remap run with it held, so they must not
  * call pci__register/pci__unregister. It is taken before the buses' locks.
  * BAR access handlers (struct pci_bar.ops) run without it and must never
- * take it. pci__set_irq() uses its own leaf lock: callable from anywhere,
- * including BAR handlers and I/O threads.
+ * take it, nor call pci__unregister() for their own device (unregistering
+ * waits for them: defer it to another thread, e.g. the event loop).
+ * pci__set_irq() uses its own leaf lock: callable from anywhere, including
+ * BAR handlers and I/O threads.
  */
 #ifndef DEVICES_PCI_H
 #define DEVICES_PCI_H

@@ -18,7 +18,7 @@
 # retried once, loudly. Before a retry "IMSVM-HARNESS-RETRY" is printed on
 # stdout so that a reader can drop the lines of the failed attempt.
 #
-# Environment: HARNESS_MEM (default 4G), HARNESS_SMP (2), BOOT_TIMEOUT
+# Environment: HARNESS_MEM (default 6G), HARNESS_SMP (2), BOOT_TIMEOUT
 # (180), STALL_TIMEOUT (420: more than one real-Linux boot may take).
 # Console logs: build/harness/last/ (good run), build/harness/run.*/ (failed).
 set -u
@@ -35,7 +35,7 @@ fi
 
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
 STALL_TIMEOUT=${STALL_TIMEOUT:-420}
-MEM=${HARNESS_MEM:-4G}
+MEM=${HARNESS_MEM:-6G}
 SMP=${HARNESS_SMP:-2}
 OUT=build/harness
 

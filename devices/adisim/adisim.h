@@ -205,6 +205,8 @@ void adisim_adi__destroy(struct adisim_adi *adi);
 void adisim_session__start(struct adisim_adi *adi, int conn_fd);
 void adisim_session__end(struct adisim_adi *adi, const char *why);
 void adisim_session__readable(struct adisim_adi *adi);
+/* Run pending engine work and commands deferred during a DMA request. */
+void adisim_session__drain(struct adisim_adi *adi);
 int __must_check adisim_session__dma_request(struct adisim_adi *adi, u16 cmd, u64 iova,
 					     void *buf, u64 count);
 

@@ -84,9 +84,13 @@ static void dispatch(struct adisim *sim, struct adisim_src *src)
 		on_signal(sim);
 		break;
 	}
-	/* Timer work may have done DMA over the socket and failed. */
-	if (adi && adi->conn_broken && adi->conn_fd >= 0)
-		adisim_session__end(adi, "DMA channel failed");
+	/*
+	 * Timer work may have done DMA over the socket: commands that arrived
+	 * while it waited for the reply are queued and must run now, since
+	 * epoll will not report bytes we already read.
+	 */
+	if (adi && src->kind != SRC_CONN)
+		adisim_session__drain(adi);
 }
 
 static int setup(struct adisim *sim)

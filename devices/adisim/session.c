@@ -275,7 +275,14 @@ void adisim_session__readable(struct adisim_adi *adi)
 	}
 	process(adi, &m);
 	vfu_msg__release(&m);
-	/* Work the message started: the engine, then commands that arrived meanwhile. */
+	adisim_session__drain(adi);
+}
+
+void adisim_session__drain(struct adisim_adi *adi)
+{
+	struct vfu_msg m;
+
+	/* Work a message or timer started: the engine, then commands that arrived meanwhile. */
 	while (adi->conn_fd >= 0) {
 		if (adi->conn_broken) {
 			adisim_session__end(adi, "DMA channel failed");

@@ -319,6 +319,7 @@ const struct tcase tcases[] = {
 	{ "second_client_refused", t_second_client },
 	{ "disconnect_reconnect", t_reconnect },
 	{ "device_reset", t_device_reset },
+	{ "command_during_timer_dma", t_deferred_command },
 	{ "fuzz_random_messages", t_fuzz },
 	{ NULL, NULL },
 };

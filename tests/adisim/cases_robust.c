@@ -185,6 +185,40 @@ int t_twin_socket(void)
 	return dma_msg_copy(true);
 }
 
+/*
+ * A delayed INTR whose completion record lives in memory reached by DMA
+ * messages: the timer's DMA_WRITE is in flight when our next command
+ * arrives, so the server must queue the command and still answer it.
+ */
+int t_deferred_command(void)
+{
+	struct adisim_desc *ring;
+	struct adisim_completion *comp;
+	uint32_t id = 0, slot;
+	struct fx f;
+	int ret;
+
+	CHECK(fx_open(&f, sock0, false, true) == 0, "setup failed");
+	ring = (void *)(f.mem + RING_OFF);
+	slot = f.tail;
+	comp = (void *)(f.msgmem + 0x1000);
+	comp->status = ADISIM_COMP_PENDING;
+	ring[slot] = (struct adisim_desc){ .opcode = ADISIM_OP_INTR, .ims_index = 0,
+		.delay_us = 20000, .flags = ADISIM_DESC_F_COMPLETION,
+		.completion = MSG_IOVA + 0x1000, .cookie = 99 };
+	f.tail = (f.tail + 1) % RING_ENTRIES;
+	CHECK(tc_wr32(&f.c, BAR0, ADISIM_REG_RING_TAIL, f.tail) == 0, "doorbell");
+	/* Let the timer fire and its DMA_WRITE wait for us, then send a command. */
+	usleep(60000);
+	ret = tc_region_read(&f.c, BAR0, ADISIM_REG_ID, &id, 4);
+	CHECK(ret == 0 && id == ADISIM_ID_VALUE, "command during the timer's DMA: %d", ret);
+	CHECK(fx_wait(&f, (volatile void *)comp, 5000) == ADISIM_COMP_SUCCESS && comp->cookie == 99,
+	      "completion record not written through DMA_WRITE");
+	CHECK(f.c.dma_requests >= 1, "no DMA_WRITE seen");
+	fx_close(&f);
+	return 0;
+}
+
 static uint32_t lcg(uint32_t *state)
 {
 	*state = *state * 1103515245u + 12345u;

@@ -263,9 +263,16 @@ static void process(struct adisim_adi *adi, struct vfu_msg *m)
 
 void adisim_session__readable(struct adisim_adi *adi)
 {
+	struct pollfd p = { .fd = adi->conn_fd, .events = POLLIN };
 	struct vfu_msg m;
 	int ret;
 
+	/*
+	 * The event may be stale: a DMA wait earlier in this epoll batch can
+	 * have read (and queued) what woke us. Do not block on an empty socket.
+	 */
+	if (poll(&p, 1, 0) != 1)
+		return;
 	ret = vfu_msg__recv(adi->conn_fd, &m);
 	if (ret) {
 		adi->cnt[ADISIM_CNT_PROTO_ERRORS] += ret != -ECONNRESET;

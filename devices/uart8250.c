@@ -32,22 +32,16 @@
  */
 #include <errno.h>
 #include <libfdt.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
-#include "devices/uart8250.h"
-#include "vmm/event_loop.h"
+#include "devices/uart8250_priv.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
 #define UART_NR_PORTS	8
-#define UART_FIFO_SIZE	16
-#define UART_OUT_BUF	256
-#define UART_IN_BUF	4096
 #define UART_CLOCK_HZ	1843200
 
 /* Register offsets (DLAB = 0 unless noted). */
@@ -87,7 +81,6 @@
 #define MCR_RTS		0x02
 #define MCR_OUT1	0x04
 #define MCR_OUT2	0x08
-#define MCR_LOOP	0x10
 
 #define LSR_DR		0x01
 #define LSR_OE		0x02
@@ -105,80 +98,19 @@
 /* Outside loopback the modem lines say "connected, clear to send". */
 #define MSR_IDLE	(MSR_DCD | MSR_DSR | MSR_CTS)
 
-struct uart8250 {
-	struct vm *vm;
-	struct device dev;
-	pthread_mutex_t lock;
-
-	u8 ier, lcr, mcr, scr, dll, dlm;
-	bool fifo_on;
-	u8 rx_trigger;		/* bytes, from FCR bits 7:6 */
-	bool thri_pending;	/* THRE interrupt condition, cleared by IIR read or THR write */
-	bool overrun;		/* LSR.OE, cleared by LSR read */
-	u8 msr;			/* status (high nibble) and deltas (low nibble) */
-	bool irq_level;		/* what we last told vm__irq_line() */
-	bool lsr_polled;	/* last access was an LSR read (see flush policy) */
-
-	u8 rx[UART_FIFO_SIZE];
-	unsigned int rx_head, rx_count;
-
-	int out_fd;
-	unsigned int out_len;
-	u8 out[UART_OUT_BUF];
-
-	int in_fd;		/* console input, -1: none */
-	bool in_watched;	/* in_fd is registered with the event loop */
-	bool in_eof;
-	unsigned int in_head, in_count;
-	u8 in[UART_IN_BUF];
-
-	struct uart8250_stats stats;
-};
-
 static const struct device_ops uart_device_ops;
-
-/* ---- output ---------------------------------------------------------- */
-
-static void flush_out(struct uart8250 *u)
-{
-	unsigned int done = 0;
-
-	while (done < u->out_len && u->out_fd >= 0) {
-		ssize_t n = write(u->out_fd, u->out + done, u->out_len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* The console is gone or full: drop, never stall or kill the VM. */
-			u->stats.write_errors++;
-			pr_warn_ratelimited("uart: console write failed: %s",
-					    n < 0 ? strerror(errno) : "short write");
-			break;
-		}
-		done += n;
-	}
-	u->out_len = 0;
-}
-
-static void put_out(struct uart8250 *u, u8 c)
-{
-	u->stats.tx_bytes++;
-	u->out[u->out_len++] = c;
-	if (c == '\n' || u->out_len == UART_OUT_BUF)
-		flush_out(u);
-}
 
 /* ---- receive FIFO ---------------------------------------------------- */
 
-static unsigned int rx_capacity(const struct uart8250 *u)
+unsigned int uart_rx_capacity(const struct uart8250 *u)
 {
 	/* With the FIFO off the 16550 behaves as a 16450: one holding register. */
 	return u->fifo_on ? UART_FIFO_SIZE : 1;
 }
 
-static bool rx_push(struct uart8250 *u, u8 c)
+bool uart_rx_push(struct uart8250 *u, u8 c)
 {
-	if (u->rx_count >= rx_capacity(u)) {
+	if (u->rx_count >= uart_rx_capacity(u)) {
 		u->overrun = true;
 		u->stats.overruns++;
 		return false;
@@ -206,18 +138,6 @@ static void rx_clear(struct uart8250 *u)
 	u->rx_head = u->rx_count = 0;
 }
 
-/* Move buffered console input into the FIFO while it has room. */
-static void feed_console(struct uart8250 *u)
-{
-	if (u->mcr & MCR_LOOP)
-		return;		/* the line input is disconnected in loopback */
-	while (u->in_count && u->rx_count < rx_capacity(u)) {
-		rx_push(u, u->in[u->in_head]);
-		u->in_head = (u->in_head + 1) % UART_IN_BUF;
-		u->in_count--;
-	}
-}
-
 /* ---- interrupts ------------------------------------------------------ */
 
 static u8 compute_iir(const struct uart8250 *u)
@@ -235,7 +155,7 @@ static u8 compute_iir(const struct uart8250 *u)
 	return fifo | IIR_NO_INT;
 }
 
-static void update_irq(struct uart8250 *u)
+void uart_update_irq(struct uart8250 *u)
 {
 	bool level = !(compute_iir(u) & IIR_NO_INT);
 
@@ -273,11 +193,8 @@ static void write_mcr(struct uart8250 *u, u8 val)
 {
 	u->mcr = val & 0x1F;
 	set_msr_status(u, (u->mcr & MCR_LOOP) ? loopback_msr_status(u->mcr) : MSR_IDLE);
-	feed_console(u);	/* leaving loopback reconnects the input */
+	uart_console_feed(u);	/* leaving loopback reconnects the input */
 }
-
-static bool input_wants_rewatch(struct uart8250 *u);
-static void rewatch_input(struct uart8250 *u);
 
 /* ---- register access --------------------------------------------------- */
 
@@ -294,18 +211,18 @@ static void write_fcr(struct uart8250 *u, u8 val)
 	}
 	u->fifo_on = on;
 	u->rx_trigger = trigger[val >> 6];
-	feed_console(u);
+	uart_console_feed(u);
 }
 
 static void write_thr(struct uart8250 *u, u8 c)
 {
 	/* Writing THR clears the THRE interrupt; sending the byte sets it again. */
 	u->thri_pending = false;
-	update_irq(u);
+	uart_update_irq(u);
 	if (u->mcr & MCR_LOOP)
-		rx_push(u, c);
+		uart_rx_push(u, c);
 	else
-		put_out(u, c);
+		uart_console_put(u, c);
 	u->thri_pending = true;
 }
 
@@ -362,7 +279,7 @@ static u8 uart_read_byte(struct uart8250 *u, unsigned int reg)
 			val = u->dll;
 		} else {
 			val = rx_pop(u);
-			feed_console(u);
+			uart_console_feed(u);
 		}
 		break;
 	case UART_IER:
@@ -373,7 +290,7 @@ static u8 uart_read_byte(struct uart8250 *u, unsigned int reg)
 		if ((val & 0x0F) == IIR_THRI)
 			u->thri_pending = false;
 		if (u->out_len)
-			flush_out(u);
+			uart_console_flush(u);
 		break;
 	case UART_LCR:
 		val = u->lcr;
@@ -385,7 +302,7 @@ static u8 uart_read_byte(struct uart8250 *u, unsigned int reg)
 		val = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0) | (u->overrun ? LSR_OE : 0);
 		u->overrun = false;
 		if (was_polled && u->out_len)
-			flush_out(u);
+			uart_console_flush(u);
 		u->lsr_polled = true;
 		break;
 	case UART_MSR:
@@ -414,11 +331,11 @@ static void uart_read(void *opaque, u64 offset, void *data, u32 len)
 		u->stats.wide_accesses++;
 	for (u32 i = 0; i < len; i++)
 		d[i] = offset + i < UART_NR_PORTS ? uart_read_byte(u, offset + i) : 0xff;
-	update_irq(u);
-	rewatch = input_wants_rewatch(u);
+	uart_update_irq(u);
+	rewatch = uart_console_wants_rewatch(u);
 	pthread_mutex_unlock(&u->lock);
 	if (rewatch)
-		rewatch_input(u);
+		uart_console_rewatch(u);
 }
 
 static void uart_write(void *opaque, u64 offset, const void *data, u32 len)
@@ -431,7 +348,7 @@ static void uart_write(void *opaque, u64 offset, const void *data, u32 len)
 		u->stats.wide_accesses++;
 	for (u32 i = 0; i < len && offset + i < UART_NR_PORTS; i++)
 		uart_write_byte(u, offset + i, d[i]);
-	update_irq(u);
+	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 }
 
@@ -440,107 +357,19 @@ static const struct bus_ops uart_bus_ops = {
 	.write = uart_write,
 };
 
-/* ---- console input ------------------------------------------------------ */
-
-static void stdin_ready(int fd, u32 events, void *opaque);
-
-/* Called with u->lock held; returns true when the caller must re-watch in_fd. */
-static bool input_wants_rewatch(struct uart8250 *u)
-{
-	if (u->in_fd < 0 || u->in_watched || u->in_eof || !u->vm->loop)
-		return false;
-	if (u->in_count > UART_IN_BUF / 2)
-		return false;
-	u->in_watched = true;
-	return true;
-}
-
-static void rewatch_input(struct uart8250 *u)
-{
-	/* Outside u->lock: the loop may be waiting for that lock in stdin_ready(). */
-	if (event_loop__add(u->vm->loop, u->in_fd, EPOLLIN, stdin_ready, u)) {
-		pthread_mutex_lock(&u->lock);
-		u->in_watched = false;
-		u->in_eof = true;
-		pthread_mutex_unlock(&u->lock);
-		pr_warn("uart: cannot watch console input again; input disabled");
-	}
-}
-
-void uart8250__poll_input(struct uart8250 *u)
-{
-	u8 tmp[UART_IN_BUF];
-	unsigned int space;
-	ssize_t n;
-
-	pthread_mutex_lock(&u->lock);
-	if (u->in_fd < 0 || u->in_eof)
-		goto out;
-	space = UART_IN_BUF - u->in_count;
-	if (space) {
-		/* The fd is readable, so one read() does not block. */
-		n = read(u->in_fd, tmp, space);
-		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-			u->in_eof = true;
-		} else if (n > 0) {
-			for (ssize_t i = 0; i < n; i++)
-				u->in[(u->in_head + u->in_count + i) % UART_IN_BUF] = tmp[i];
-			u->in_count += n;
-		}
-	}
-	if ((u->in_eof || u->in_count == UART_IN_BUF) && u->in_watched) {
-		/* Stop watching until the guest drains: pace, do not drop. */
-		event_loop__del(u->vm->loop, u->in_fd);
-		u->in_watched = false;
-	}
-	feed_console(u);
-	update_irq(u);
-out:
-	pthread_mutex_unlock(&u->lock);
-}
-
-static void stdin_ready(int fd, u32 events, void *opaque)
-{
-	uart8250__poll_input(opaque);
-}
-
-void uart8250__set_input(struct uart8250 *u, int fd)
-{
-	pthread_mutex_lock(&u->lock);
-	u->in_fd = fd;
-	u->in_eof = false;
-	u->in_head = u->in_count = 0;
-	pthread_mutex_unlock(&u->lock);
-}
-
 unsigned int uart8250__receive(struct uart8250 *u, const u8 *buf, unsigned int len)
 {
 	unsigned int ok = 0;
 
 	pthread_mutex_lock(&u->lock);
 	for (unsigned int i = 0; i < len; i++)
-		ok += rx_push(u, buf[i]);
-	update_irq(u);
+		ok += uart_rx_push(u, buf[i]);
+	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 	return ok;
 }
 
 /* ---- device ------------------------------------------------------------ */
-
-void uart8250__set_output(struct uart8250 *u, int fd)
-{
-	pthread_mutex_lock(&u->lock);
-	flush_out(u);
-	u->out_fd = fd;
-	pthread_mutex_unlock(&u->lock);
-}
-
-void uart8250__flush(struct uart8250 *u)
-{
-	pthread_mutex_lock(&u->lock);
-	flush_out(u);
-	pthread_mutex_unlock(&u->lock);
-}
 
 void uart8250__get_stats(struct uart8250 *u, struct uart8250_stats *st)
 {
@@ -578,10 +407,10 @@ static void uart_reset(struct device *dev)
 	struct uart8250 *u = dev->priv;
 
 	pthread_mutex_lock(&u->lock);
-	flush_out(u);
+	uart_console_flush(u);
 	reset_regs(u);
-	feed_console(u);
-	update_irq(u);
+	uart_console_feed(u);
+	uart_update_irq(u);
 	pthread_mutex_unlock(&u->lock);
 }
 
@@ -604,10 +433,8 @@ static void uart_destroy(struct device *dev)
 {
 	struct uart8250 *u = dev->priv;
 
-	if (u->in_watched)
-		event_loop__del(u->vm->loop, u->in_fd);
 	bus__unregister(&u->vm->pio_bus, LAYOUT_PORT_COM1);
-	flush_out(u);
+	uart_console_stop(u);
 	pthread_mutex_destroy(&u->lock);
 	free(u);
 }
@@ -637,18 +464,7 @@ int uart8250__init(struct vm *vm)
 	if (ret)
 		goto err_free;
 
-	if (vm->cfg && vm->cfg->console_stdin && vm->loop) {
-		u->in_fd = STDIN_FILENO;
-		u->in_watched = true;
-		ret = event_loop__add(vm->loop, STDIN_FILENO, EPOLLIN, stdin_ready, u);
-		if (ret) {
-			/* e.g. stdin is a regular file epoll cannot watch: run without input. */
-			pr_warn("uart: cannot watch stdin (%s); serial input disabled",
-				strerror(-ret));
-			u->in_fd = -1;
-			u->in_watched = false;
-		}
-	}
+	uart_console_start(u);
 	device_list__add(&vm->devices, &u->dev);
 	return 0;
 

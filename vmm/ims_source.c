@@ -144,6 +144,13 @@ out:
 	return ret;
 }
 
+void ims_source__clear_consumer(struct vm *vm)
+{
+	int ret = ims_source__set_consumer(vm, NULL, NULL);
+
+	(void)ret;	/* clearing cannot fail */
+}
+
 unsigned int ims_source__count(struct vm *vm)
 {
 	struct ims_registry *r;

@@ -61,9 +61,11 @@ int __must_check ims_source__register(struct vm *vm, struct ims_source *src);
 void ims_source__failed(struct vm *vm, struct ims_source *src);
 void ims_source__unregister(struct vm *vm, struct ims_source *src);
 
-/* The consumer side (one per VM). @ops NULL: no consumer any more. */
+/* The consumer side (one per VM). -EBUSY when there is one already. */
 int __must_check ims_source__set_consumer(struct vm *vm, const struct ims_consumer_ops *ops,
 					  void *consumer);
+/* No consumer any more: no callback is running or will run after this returns. */
+void ims_source__clear_consumer(struct vm *vm);
 unsigned int ims_source__count(struct vm *vm);
 
 #endif /* VMM_IMS_SOURCE_H */

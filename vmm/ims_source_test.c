@@ -42,7 +42,7 @@ Test(ims_source, consumer_after_sources_hears_of_each)
 	ims_source__unregister(vm, &b);
 	cr_assert_eq(removed, 2);
 	cr_assert_eq(last, &b);
-	cr_assert_eq(ims_source__set_consumer(vm, NULL, NULL), 0);
+	ims_source__clear_consumer(vm);
 }
 
 Test(ims_source, sources_after_consumer_and_duplicates)
@@ -58,5 +58,5 @@ Test(ims_source, sources_after_consumer_and_duplicates)
 	cr_assert_eq(ims_source__register(vm, &a2), -EEXIST, "one source per function");
 	cr_assert_eq(ims_source__count((struct vm *)0x3000), 0, "per VM");
 	ims_source__unregister(vm, &a);
-	cr_assert_eq(ims_source__set_consumer(vm, NULL, NULL), 0);
+	ims_source__clear_consumer(vm);
 }

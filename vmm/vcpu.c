@@ -83,7 +83,7 @@ static unsigned int order_bits(unsigned int n)
  * topology leaves, and a topology of one package with @nr_cpus cores (one
  * thread each), which is what the MP table describes too.
  */
-static void fixup_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int nr_cpus)
+void vcpu__fixup_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int nr_cpus)
 {
 	for (u32 i = 0; i < c->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
@@ -166,7 +166,7 @@ int vcpu__create(struct vm *vm, unsigned int id, unsigned int nr_cpus,
 		goto err_unmap;
 	}
 	memcpy(cpuid, supported, cpuid_size);
-	fixup_cpuid(cpuid, id, nr_cpus);
+	vcpu__fixup_cpuid(cpuid, id, nr_cpus);
 	ret = kvm__ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid);
 	free(cpuid);
 	if (ret < 0) {

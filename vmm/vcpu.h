@@ -57,6 +57,13 @@ void vcpu__destroy(struct vcpu *vcpu);
 /* Log the registers (for fatal exits). */
 void vcpu__dump_regs(struct vcpu *vcpu);
 
+/*
+ * Make KVM's supported CPUID describe vCPU @id of @nr_cpus: APIC id in leaf 1
+ * and the x2APIC topology leaves (0xb, 0x1f), one package of @nr_cpus
+ * single-thread cores (as the MP table says), the hypervisor bit.
+ */
+void vcpu__fixup_cpuid(struct kvm_cpuid2 *c, unsigned int id, unsigned int nr_cpus);
+
 /* KVM_GET_SUPPORTED_CPUID into a new buffer (free() it). */
 int __must_check vcpu__get_supported_cpuid(int kvm_fd, struct kvm_cpuid2 **out);
 

@@ -2,14 +2,19 @@
 /*
  * imsvm ADI simulator: the device's programming interface.
  *
- * Plain #defines and fixed-width types only, so that guest test kernels and
- * the Linux guest driver can include this file. docs/adi-sim.md explains
+ * Plain #defines and fixed-width types only, so that guest test kernels
+ * (freestanding, <stdint.h>) and the Linux guest driver (__KERNEL__,
+ * <linux/types.h>) can include this file. docs/adi-sim.md explains
  * every item; keep the two in step.
  */
 #ifndef DEVICES_ADISIM_REGS_H
 #define DEVICES_ADISIM_REGS_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>	/* uint32_t and friends in a Linux module */
+#else
 #include <stdint.h>
+#endif
 
 /*
  * PCI identity. 0xF1E5 is NOT a PCI-SIG assigned vendor ID: PCI-SIG has no
@@ -163,5 +168,10 @@ struct adisim_completion {
 } __attribute__((packed));
 
 #define ADISIM_COMPLETION_SIZE		16
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct adisim_desc) == ADISIM_DESC_SIZE, "descriptor is 64 bytes");
+_Static_assert(sizeof(struct adisim_completion) == ADISIM_COMPLETION_SIZE, "record is 16 bytes");
+#endif
 
 #endif /* DEVICES_ADISIM_REGS_H */

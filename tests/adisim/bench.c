@@ -84,14 +84,13 @@ static int copy_rate(struct fx *f, uint64_t src, uint64_t dst, const char *what)
 	return 0;
 }
 
-int bench_run(const char *sock, const char *storm_sock)
+int bench_run(const char *sock)
 {
 	static const uint32_t rates[] = { 1000, 10000, 100000, 1000000 };
 	struct fx f;
 	unsigned int i;
 	int e;
 
-	(void)storm_sock;
 	if (fx_open(&f, sock, false, true) || fx_bind(&f, 1, &e)) {
 		fprintf(stderr, "bench: setup failed\n");
 		return -1;

@@ -31,6 +31,6 @@ int x_fail_after_2_die(void);
 int x_storm_option(void);
 
 /* bench.c: storm delivery rate and DMA throughput, printed as a table. */
-int bench_run(const char *sock, const char *storm_sock);
+int bench_run(const char *sock);
 
 #endif /* TESTS_ADISIM_CASES_H */

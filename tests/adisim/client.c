@@ -141,12 +141,11 @@ int main(int argc, char **argv)
 		{ "socket1", required_argument, NULL, '1' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "bench", no_argument, NULL, 'b' },
-		{ "storm-socket", required_argument, NULL, 's' },
 		{ "check-stats", required_argument, NULL, 'c' },
 		{ "fd-sim", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *only = NULL, *stats = NULL, *storm_sock = NULL, *fd_sim = NULL;
+	const char *only = NULL, *stats = NULL, *fd_sim = NULL;
 	bool bench = false;
 	int c, failed = 0, i, ran = 0;
 
@@ -156,7 +155,6 @@ int main(int argc, char **argv)
 		case '1': sock1 = optarg; break;
 		case 'o': only = optarg; break;
 		case 'b': bench = true; break;
-		case 's': storm_sock = optarg; break;
 		case 'c': stats = optarg; break;
 		case 'f': fd_sim = optarg; break;
 		default:
@@ -174,7 +172,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (bench)
-		return bench_run(sock0, storm_sock) ? 1 : 0;
+		return bench_run(sock0) ? 1 : 0;
 	for (i = 0; tcases[i].name; i++)
 		if (!only || !strcmp(only, tcases[i].name))
 			failed |= run(&tcases[i]), ran++;

@@ -309,6 +309,7 @@ const struct tcase tcases[] = {
 	{ "fill_and_delayed_interrupt", t_fill_and_delay },
 	{ "forged_handle_blocked", t_forged_handle },
 	{ "foreign_handle_blocked", t_foreign_handle },
+	{ "two_adis_in_parallel", t_two_adis },
 	{ "ims_mask_pending", t_ims_mask },
 	{ "vfio_mask_pending", t_vfio_mask },
 	{ "malformed_messages", t_malformed },

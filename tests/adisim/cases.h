@@ -24,6 +24,7 @@ int t_dma_messages(void);
 int t_twin_socket(void);
 int t_storm_register(void);
 int t_fuzz(void);
+int t_two_adis(void);
 int t_deferred_command(void);
 int x_die_on_doorbell(void);
 int x_fail_after_3_error(void);

@@ -224,3 +224,43 @@ int t_storm_register(void)
 	fx_close(&f);
 	return 0;
 }
+
+/* Two ADIs of one process work at the same time, each with its own counters. */
+int t_two_adis(void)
+{
+	struct adisim_desc d = { .opcode = ADISIM_OP_COPY, .flags = ADISIM_DESC_F_INTERRUPT,
+				 .ims_index = 0, .len = 256 * 1024 };
+	volatile struct adisim_completion *ca, *cb;
+	uint64_t db;
+	struct fx a, b;
+	int ea, eb;
+
+	if (!sock1)
+		SKIP("no second ADI socket given (--socket1)");
+	CHECK(fx_open(&a, sock0, false, false) == 0 && fx_open(&b, sock1, false, false) == 0,
+	      "setup");
+	CHECK(tc_rd32(&a.c, BAR0, ADISIM_REG_ADI_ID) == 0 && tc_rd32(&b.c, BAR0, ADISIM_REG_ADI_ID) == 1,
+	      "ADI_ID registers");
+	CHECK(fx_bind(&a, 200, &ea) == 0 && fx_bind(&b, 201, &eb) == 0, "bind");
+	fx_ims_set(&a, 0, ADISIM_MSI_REMAP_ADDR(200), 0, false);
+	fx_ims_set(&b, 0, ADISIM_MSI_REMAP_ADDR(201), 0, false);
+	db = tc_counter(&b.c, ADISIM_CNT_DELIVERED);
+	memset(a.mem + SRC_OFF, 0xa1, d.len);
+	memset(b.mem + SRC_OFF, 0xb2, d.len);
+	d.src = IOVA_BASE + SRC_OFF;
+	d.dst = IOVA_BASE + DST_OFF;
+	ca = fx_submit(&a, &d);
+	cb = fx_submit(&b, &d);
+	CHECK(fx_wait(&a, ca, 5000) == ADISIM_COMP_SUCCESS && fx_wait(&b, cb, 5000) ==
+	      ADISIM_COMP_SUCCESS, "copies did not complete");
+	CHECK(a.mem[DST_OFF + d.len - 1] == 0xa1 && b.mem[DST_OFF + d.len - 1] == 0xb2,
+	      "data crossed between ADIs");
+	CHECK(tc_wait_eventfd(&a.c, ea, 2000) == 1 && tc_wait_eventfd(&b.c, eb, 2000) == 1,
+	      "each ADI's eventfd must fire once");
+	CHECK(tc_counter(&b.c, ADISIM_CNT_DELIVERED) == db + 1, "adi1's delivered counter");
+	close(ea);
+	close(eb);
+	fx_close(&a);
+	fx_close(&b);
+	return 0;
+}

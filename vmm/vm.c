@@ -28,10 +28,10 @@
 
 #include "vmm/boot.h"
 #include "devices/passthrough.h"
+#include "devices/i8042.h"
 #include "devices/pci.h"
 #include "devices/test_exit.h"
 #include "devices/uart8250.h"
-#include "vmm/bootstrap_tmp.h"
 #include "vmm/event_loop.h"
 #include "vmm/fdt.h"
 #include "vmm/kvm.h"

@@ -38,6 +38,10 @@ void cli__usage_run(FILE *f)
 	      "                        SOCKET (repeatable)\n"
 	      "      --vfio DEVICE     assign a host PCI device bound to vfio-pci, by BDF\n"
 	      "                        or sysfs path (repeatable)\n"
+	      "      --ims-mode pvic|trap  IMS interrupts through the PV-IC (default when a\n"
+	      "                        device is assigned; 'pvic' forces it) or trapped\n"
+	      "      --irq-delivery irqfd|relay  KVM irqfd (default) or imsvm relays\n"
+	      "      --trace-pvic      log each PV-IC operation\n"
 	      "  -q, --quiet           no informational messages\n"
 	      "      --debug           debug messages\n"
 	      "  -h, --help            this help\n"
@@ -99,7 +103,7 @@ static int parse_u64(const char *s, u64 *out)
 enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NAME, OPT_CONSOLE,
 	OPT_TIMEOUT, OPT_DUMP_DTB, OPT_STATS, OPT_QUIET, OPT_DEBUG, OPT_HELP,
-	OPT_VFIO_USER, OPT_VFIO,
+	OPT_VFIO_USER, OPT_VFIO, OPT_IMS_MODE, OPT_IRQ_DELIVERY, OPT_TRACE_PVIC,
 };
 
 static const struct {
@@ -123,6 +127,9 @@ static const struct {
 	{ "help", 'h', false, OPT_HELP },
 	{ "vfio-user", 0, true, OPT_VFIO_USER },
 	{ "vfio", 0, true, OPT_VFIO },
+	{ "ims-mode", 0, true, OPT_IMS_MODE },
+	{ "irq-delivery", 0, true, OPT_IRQ_DELIVERY },
+	{ "trace-pvic", 0, false, OPT_TRACE_PVIC },
 };
 
 static int set_kernel(struct cli_run *r, const char *path)
@@ -219,6 +226,22 @@ static int apply(struct cli_run *r, enum opt_id id, const char *name, const char
 		if (r->cfg.nr_vfio == VM_MAX_ASSIGNED)
 			return usage_error("--vfio: at most %u devices", VM_MAX_ASSIGNED);
 		r->cfg.vfio[r->cfg.nr_vfio++] = arg;
+		return 0;
+	case OPT_IMS_MODE:
+		if (!strcmp(arg, "pvic"))
+			r->cfg.ims_mode = VM_IMS_PVIC;
+		else if (!strcmp(arg, "trap"))
+			r->cfg.ims_mode = VM_IMS_TRAP;
+		else
+			return usage_error("--ims-mode '%s': 'pvic' or 'trap'", arg);
+		return 0;
+	case OPT_IRQ_DELIVERY:
+		if (strcmp(arg, "irqfd") && strcmp(arg, "relay"))
+			return usage_error("--irq-delivery '%s': 'irqfd' or 'relay'", arg);
+		r->cfg.irq_relay = !strcmp(arg, "relay");
+		return 0;
+	case OPT_TRACE_PVIC:
+		r->cfg.trace_pvic = true;
 		return 0;
 	}
 	return usage_error("%s: unhandled option", name);

@@ -19,6 +19,13 @@ struct event_loop;
 
 #define VM_MAX_ASSIGNED		16	/* --vfio-user and --vfio devices, each */
 
+/* How the guest gets IMS interrupts of assigned devices (docs/pvic.md). */
+enum vm_ims_mode {
+	VM_IMS_AUTO = 0,	/* default: the PV-IC when a device is assigned */
+	VM_IMS_PVIC,		/* --ims-mode=pvic: the PV-IC, even with no device */
+	VM_IMS_TRAP,		/* --ims-mode=trap: trap-and-emulate baseline, no PV-IC */
+};
+
 /* What the operator asked for (the command line of `imsvm run`). */
 struct vm_config {
 	const char *kernel_path;
@@ -37,6 +44,10 @@ struct vm_config {
 	unsigned int nr_vfio_user;
 	const char *vfio[VM_MAX_ASSIGNED];	/* --vfio DEVICE (BDF or sysfs path) */
 	unsigned int nr_vfio;
+	/* IMS interrupts (devices/pvic.h). */
+	enum vm_ims_mode ims_mode;	/* --ims-mode */
+	bool irq_relay;			/* --irq-delivery=relay (default irqfd) */
+	bool trace_pvic;		/* --trace-pvic: log each PV-IC operation */
 };
 
 /* Why the VM stopped; the first reason recorded wins. */

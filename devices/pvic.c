@@ -419,3 +419,21 @@ err:
 	pvic_free(p);
 	return ret;
 }
+
+int pvic__setup(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct pvic_options opt = { .trace = cfg->trace_pvic, .print_stats = cfg->print_stats };
+
+	if (cfg->irq_relay) {
+		pr_err("--irq-delivery=relay: not implemented in this version");
+		return -EOPNOTSUPP;
+	}
+	if (cfg->ims_mode == VM_IMS_TRAP) {
+		pr_err("--ims-mode=trap: not implemented in this version");
+		return -EOPNOTSUPP;
+	}
+	if (cfg->ims_mode == VM_IMS_AUTO && !cfg->nr_vfio_user && !cfg->nr_vfio)
+		return 0;	/* nothing to give IMS vectors for */
+	return pvic__create(vm, &opt, NULL);
+}

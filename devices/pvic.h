@@ -20,6 +20,12 @@ struct pvic_options {
 	bool print_stats;	/* log the counters when the VM is destroyed */
 };
 
+/*
+ * The VM's step: create the PV-IC as the command line says (--ims-mode:
+ * default only when a device is assigned; --trace-pvic; --stats).
+ */
+int __must_check pvic__setup(struct vm *vm);
+
 /* Create the function, register it on bus 0 and the device list. */
 int __must_check pvic__create(struct vm *vm, const struct pvic_options *opt,
 			      struct pvic_dev **out);

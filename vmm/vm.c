@@ -28,6 +28,7 @@
 
 #include "vmm/boot.h"
 #include "devices/passthrough.h"
+#include "devices/pvic.h"
 #include "devices/i8042.h"
 #include "devices/pci.h"
 #include "devices/test_exit.h"
@@ -298,7 +299,8 @@ static int create_devices(struct vm *vm)
 		if (ret < 0)
 			return ret;
 	}
-	return 0;
+	/* The PV-IC after them: it hands out IMS vectors for the assigned ADIs. */
+	return pvic__setup(vm);
 }
 
 static int write_file(const char *path, const void *buf, size_t len)

@@ -9,6 +9,8 @@
 #   unit     criterion unit tests (build/unit-tests), on the host
 #   adisim   ADI simulator integration tests (tests/adisim/run.sh), on the host
 #   guest    guest test kernels (tests/guest/run-tests.sh): host or emulated
+#   assign   device assignment with the ADI simulator (tests/assign/run.sh,
+#            when present): host or emulated
 #   harness  the emulated machine's self-test (kvm-check)           } always in the
 #   linux    real Linux guest (tests/linux/run.sh)                  } emulated machine
 #
@@ -172,8 +174,9 @@ emulated_suites=()
 
 add_suite()
 {
-	local where=$1 name=$2 script=$3
+	local where=$1 name=$2 script=$3 optional=${4:-}
 	if [ ! -f "$script" ]; then
+		[ -n "$optional" ] && return
 		suite_begin "$name"
 		count_line "SKIPPED $name: $script does not exist yet"
 		suite=
@@ -189,6 +192,7 @@ add_suite()
 # The ADI simulator's tests talk to it over sockets and need no KVM: host.
 add_suite host adisim tests/adisim/run.sh
 add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
+add_suite "$KVM_MODE" assign tests/assign/run.sh optional
 emulated_suites+=("harness|build/tests/harness/kvm-check")
 add_suite emulated linux tests/linux/run.sh
 

@@ -6,9 +6,10 @@
 #
 #   base.cpio     busybox-static, bash, the kvm modules of the installed
 #                 Debian kernel (irqbypass ccp kvm kvm-amd), /init
-#   payload.cpio  /src: the imsvm binaries with their shared libraries, the
-#                 guest test kernels, the test scripts, the Linux-guest
-#                 material (tests/linux/prepare.sh), the harness's kvm-check
+#   payload.cpio  /src: the imsvm binaries and every program under
+#                 build/tests/ with their shared libraries, the guest test
+#                 kernels, the test scripts, the Linux-guest material
+#                 (tests/linux/prepare.sh), the harness's kvm-check
 #
 # run-emulated.sh appends a third, per-run archive holding the command.
 # The kernel unpacks concatenated newc archives in order.
@@ -65,11 +66,10 @@ fi
 payload_files()
 {
 	local f
-	for f in build/imsvm build/imsvm-adisim build/tests/harness/kvm-check; do
+	for f in build/imsvm build/imsvm-adisim; do
 		[ -f "$f" ] && echo "$f"
 	done
-	[ -d build/tests/guest ] && find build/tests/guest -type f ! -name '*.o' ! -name '*.d'
-	[ -d build/tests/linux ] && find build/tests/linux -type f
+	[ -d build/tests ] && find build/tests -type f ! -name '*.o' ! -name '*.d'
 	find tests -type f ! -name '*.c' ! -name '*.h' ! -name '*.o' ! -name '*.d'
 	return 0
 }
@@ -80,13 +80,13 @@ if [ ! -f "$OUT/payload.cpio" ] || [ "$(cat "$OUT/payload.stamp" 2>/dev/null)" !
 	rm -rf "$root"
 	mkdir -p "$root/src"
 	for f in "${files[@]}"; do
-		case "$f" in
-		build/imsvm|build/imsvm-adisim)
-			harness_copy_binary "$root" "$f" "src/$f" ;;
-		*)
+		if [ -x "$f" ]; then
+			# Programs bring the shared libraries they need.
+			harness_copy_binary "$root" "$f" "src/$f"
+		else
 			mkdir -p "$root/src/$(dirname "$f")"
-			cp -p "$f" "$root/src/$f" ;;
-		esac
+			cp -p "$f" "$root/src/$f"
+		fi
 	done
 	harness_cpio "$root" "$OUT/payload.cpio"
 	rm -rf "$root"

@@ -70,6 +70,7 @@ $(O)/unit-tests: $(UNIT_TEST_OBJS) $(IMSVM_OBJS) $(UNIT_EXTRA_OBJS)
 -include tests/guest/guest.mk
 -include tests/tests.mk
 -include devices/assign.mk
+-include tests/bench/bench.mk
 
 deps:
 	$(Q)./tests/deps.sh

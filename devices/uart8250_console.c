@@ -5,6 +5,7 @@
  * VM's event loop, paced into the receive FIFO.
  */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include "vmm/event_loop.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
+
+#define UART_OUT_WAIT_MS	1000
 
 /* ---- output ---------------------------------------------------------- */
 
@@ -24,6 +27,15 @@ void uart_console_flush(struct uart8250 *u)
 		ssize_t n = write(u->out_fd, u->out + done, u->out_len - done);
 
 		if (n < 0 && errno == EINTR)
+			continue;
+		/*
+		 * An output fd someone made non-blocking (stdout inherited from
+		 * a parent): wait for room rather than lose console output, but
+		 * not forever.
+		 */
+		if (n < 0 && errno == EAGAIN &&
+		    poll(&(struct pollfd){ .fd = u->out_fd, .events = POLLOUT }, 1,
+			 UART_OUT_WAIT_MS) > 0)
 			continue;
 		if (n <= 0) {
 			/* The console is gone or full: drop, never stall or kill the VM. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <libfdt.h>
 #include <signal.h>
 #include <string.h>
@@ -425,5 +427,43 @@ Test(uart_console, stdin_through_event_loop_is_paced, .init = console_setup,
 	close(p[1]);		/* EOF: input ends quietly */
 	usleep(10000);
 	cr_assert_eq(fake_vm__pio_read(&cf, COM1 + 5, 1) & 1, 0);
+	close(p[0]);
+}
+
+Test(uart, nonblocking_output_waits_for_room_instead_of_dropping)
+{
+	static char big[200000], got[200000];
+	size_t have = 0;
+	int p[2];
+	pid_t child;
+
+	/* A non-blocking pipe far smaller than what the guest prints. */
+	cr_assert_eq(pipe2(p, O_NONBLOCK), 0);
+	uart8250__set_output(u, p[1]);
+	child = fork();
+	cr_assert_geq(child, 0);
+	if (child == 0) {
+		/* The guest side: print, then exit. */
+		for (size_t i = 0; i < sizeof(big); i++)
+			out8(0, 'a' + i % 26);
+		uart8250__flush(u);
+		_exit(0);
+	}
+	close(p[1]);
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 10000) <= 0)
+			break;
+		n = read(p[0], got + have, sizeof(got) - have);
+		if (n <= 0)
+			break;
+		have += n;
+	}
+	waitpid(child, NULL, 0);
+	cr_assert_eq(have, sizeof(big), "every byte arrived (%zu)", have);
+	for (size_t i = 0; i < have; i++)
+		cr_assert_eq(got[i], 'a' + i % 26);
 	close(p[0]);
 }

@@ -73,7 +73,8 @@ struct adisim;
 
 /* An epoll source: what woke up, and for whom. */
 enum adisim_src_kind {
-	SRC_LISTEN, SRC_CONN, SRC_DELAY_TIMER, SRC_STORM_TIMER, SRC_RECHECK_TIMER, SRC_SIGNAL,
+	SRC_LISTEN, SRC_CONN, SRC_DELAY_TIMER, SRC_STORM_TIMER, SRC_RECHECK_TIMER, SRC_KICK,
+	SRC_SIGNAL,
 };
 
 struct adisim_src {
@@ -126,7 +127,8 @@ struct adisim_adi {
 	unsigned int ndelayed;
 
 	int delay_tfd, storm_tfd, recheck_tfd;
-	struct adisim_src src_listen, src_conn, src_delay, src_storm, src_recheck;
+	int kick_fd;			/* eventfd: more ring work after a slice */
+	struct adisim_src src_listen, src_conn, src_delay, src_storm, src_recheck, src_kick;
 
 	u64 cnt[ADISIM_CNT_NUM];
 };
@@ -191,6 +193,8 @@ int __must_check adisim_dma__write(struct adisim_adi *adi, u64 iova, const void 
 /* engine.c: descriptor ring, delayed interrupts, storm. */
 void adisim_engine__doorbell(struct adisim_adi *adi);
 void adisim_engine__run(struct adisim_adi *adi);
+/* The kick eventfd fired: continue the ring if the session still wants it. */
+void adisim_engine__kicked(struct adisim_adi *adi);
 void adisim_engine__delay_expired(struct adisim_adi *adi);
 void adisim_engine__storm_tick(struct adisim_adi *adi);
 int __must_check adisim_engine__set_storm(struct adisim_adi *adi, u32 ims, u32 hz);

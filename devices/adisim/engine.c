@@ -20,6 +20,12 @@
 
 #define BOUNCE_SIZE	(64 * 1024)
 #define STORM_BURST_MAX	100000	/* expirations handled per wake-up */
+/*
+ * One engine run does at most this much before it yields to the event
+ * loop (and so to the other ADIs of the process), resuming on its kick.
+ */
+#define SLICE_DESCS	32
+#define SLICE_BYTES	(8u << 20)
 
 u64 adisim__now_ns(void)
 {
@@ -190,6 +196,7 @@ void adisim_engine__doorbell(struct adisim_adi *adi)
 
 void adisim_engine__run(struct adisim_adi *adi)
 {
+	u64 bytes = 0;
 	u32 n = 0;
 
 	adi->doorbell_pending = false;
@@ -210,14 +217,34 @@ void adisim_engine__run(struct adisim_adi *adi)
 	while (adi->head != adi->tail && n++ < adi->ring_size) {
 		struct adisim_desc d;
 
+		if (adi->kick_fd >= 0 && (n > SLICE_DESCS || bytes >= SLICE_BYTES)) {
+			u64 one = 1;
+
+			/* Yield; the kick brings us back after the other event sources. */
+			if (write(adi->kick_fd, &one, sizeof(one)) == sizeof(one))
+				return;
+		}
 		if (adisim_dma__read(adi, adi->ring_base + (u64)adi->head * ADISIM_DESC_SIZE,
 				     &d, sizeof(d)))
 			return halt(adi, ADISIM_ERR_RING_FAULT);
 		execute(adi, &d);
+		bytes += d.len;
 		adi->head = (adi->head + 1) & (adi->ring_size - 1);
 		if (adi->conn_broken)
 			break;		/* the client went away mid-ring */
 	}
+}
+
+void adisim_engine__kicked(struct adisim_adi *adi)
+{
+	u64 v;
+
+	if (read(adi->kick_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		pr_warn("adi%u: kick read: %m", adi->id);
+	/* A reset or a new session since the kick: nothing to resume. */
+	if (adi->conn_fd >= 0 && (adi->ctrl & ADISIM_CTRL_ENABLE) &&
+	    !(adi->status & ADISIM_STATUS_HALTED) && adi->head != adi->tail)
+		adi->doorbell_pending = true;
 }
 
 void adisim_engine__delay_expired(struct adisim_adi *adi)

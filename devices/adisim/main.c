@@ -76,6 +76,9 @@ static void dispatch(struct adisim *sim, struct adisim_src *src)
 	case SRC_STORM_TIMER:
 		adisim_engine__storm_tick(adi);
 		break;
+	case SRC_KICK:
+		adisim_engine__kicked(adi);
+		break;
 	case SRC_RECHECK_TIMER:
 		drain_timer(adi->recheck_tfd);
 		adisim_ims__recheck(adi);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -80,10 +81,13 @@ int adisim_adi__init(struct adisim *sim, struct adisim_adi *adi, unsigned int id
 	adi->listen_fd = adi->conn_fd = adi->dma_fd = -1;
 	adi->err_eventfd = adi->req_eventfd = -1;
 	adi->ims_fd = -1;
+	adi->kick_fd = -1;
 	adi->delay_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	adi->storm_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	adi->recheck_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (adi->delay_tfd < 0 || adi->storm_tfd < 0 || adi->recheck_tfd < 0) {
+	adi->kick_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (adi->delay_tfd < 0 || adi->storm_tfd < 0 || adi->recheck_tfd < 0 ||
+	    adi->kick_fd < 0) {
 		ret = -errno;
 		goto err;
 	}
@@ -99,9 +103,11 @@ int adisim_adi__init(struct adisim *sim, struct adisim_adi *adi, unsigned int id
 	adi->src_delay = (struct adisim_src){ SRC_DELAY_TIMER, adi };
 	adi->src_storm = (struct adisim_src){ SRC_STORM_TIMER, adi };
 	adi->src_recheck = (struct adisim_src){ SRC_RECHECK_TIMER, adi };
+	adi->src_kick = (struct adisim_src){ SRC_KICK, adi };
 	if ((ret = ep_add(sim, adi->delay_tfd, &adi->src_delay)) ||
 	    (ret = ep_add(sim, adi->storm_tfd, &adi->src_storm)) ||
-	    (ret = ep_add(sim, adi->recheck_tfd, &adi->src_recheck)))
+	    (ret = ep_add(sim, adi->recheck_tfd, &adi->src_recheck)) ||
+	    (ret = ep_add(sim, adi->kick_fd, &adi->src_kick)))
 		goto err;
 
 	if (o->fd >= 0) {
@@ -167,6 +173,7 @@ void adisim_adi__destroy(struct adisim_adi *adi)
 	close_fd(&adi->delay_tfd);
 	close_fd(&adi->storm_tfd);
 	close_fd(&adi->recheck_tfd);
+	close_fd(&adi->kick_fd);
 	adisim_ims__destroy(adi);
 }
 

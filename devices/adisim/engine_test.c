@@ -248,3 +248,27 @@ Test(adisim_dma, truncated_file_is_a_fault_not_a_crash)
 	cr_assert_eq(adisim_dma__read(e.a, IOVA, buf, 16), 0, "the rest still works");
 	efx_fini(&e);
 }
+
+Test(adisim_engine, yields_after_a_slice)
+{
+	struct adisim_desc *ring;
+	struct efx e;
+	u64 v = 0;
+	int i;
+
+	efx_init(&e);
+	reg_wr(e.a, ADISIM_REG_RING_SIZE, 64);
+	ring = (void *)(e.mem + RING);
+	for (i = 0; i < 40; i++)
+		ring[i] = (struct adisim_desc){ .opcode = ADISIM_OP_NOP };
+	e.a->kick_fd = eventfd(0, EFD_NONBLOCK);
+	reg_wr(e.a, ADISIM_REG_RING_TAIL, 40);
+	adisim_engine__run(e.a);
+	cr_assert_eq(reg_rd(e.a, ADISIM_REG_RING_HEAD), 32, "one slice is 32 descriptors");
+	cr_assert_eq(read(e.a->kick_fd, &v, 8), 8, "no kick to resume");
+	adisim_engine__run(e.a);
+	cr_assert_eq(reg_rd(e.a, ADISIM_REG_RING_HEAD), 40);
+	cr_assert_eq(e.a->cnt[ADISIM_CNT_DESC_DONE], 40);
+	close(e.a->kick_fd);
+	efx_fini(&e);
+}

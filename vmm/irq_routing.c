@@ -14,9 +14,16 @@
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
-/* KVM's default table: IOAPIC pins 0..23 and the two PICs on GSIs 0..15. */
-#define NR_PIC_ROUTES		16
-#define NR_IRQCHIP_ROUTES	(IRQ_ROUTING_IRQCHIP_GSIS + NR_PIC_ROUTES)
+/*
+ * The PC wiring the MP table describes (the same table vmm/vm.c installs at
+ * irqchip creation; this layer must keep it in every push): ISA IRQ n goes to
+ * 8259 input n and IOAPIC pin n, except GSI 0 (the PIT) to IOAPIC pin 2 (the
+ * interrupt source override) and GSI 2 (the cascade) nowhere; GSIs 16..23
+ * (PCI INTx) to IOAPIC pins 16..23.
+ */
+#define NR_PIC_ROUTES		15	/* GSIs 0..15 but 2 */
+#define NR_IRQCHIP_ROUTES	(IRQ_ROUTING_IRQCHIP_GSIS - 1 + NR_PIC_ROUTES)
+_Static_assert(NR_IRQCHIP_ROUTES == IRQ_ROUTING_IRQCHIP_ROUTES, "irqchip wiring size");
 
 struct msi_route {
 	bool used;
@@ -134,20 +141,22 @@ static int push_table(struct irq_routing *r)
 	unsigned int n = 0;
 	int ret;
 
-	for (u32 pin = 0; pin < IRQ_ROUTING_IRQCHIP_GSIS; pin++) {
-		e[n++] = (struct kvm_irq_routing_entry){
-			.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = pin },
-		};
-		if (pin < NR_PIC_ROUTES)
+	for (u32 gsi = 0; gsi < IRQ_ROUTING_IRQCHIP_GSIS; gsi++) {
+		if (gsi == 2)
+			continue;
+		if (gsi < 16)
 			e[n++] = (struct kvm_irq_routing_entry){
-				.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
+				.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
 				.u.irqchip = {
-					.irqchip = pin < 8 ? KVM_IRQCHIP_PIC_MASTER
+					.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER
 							   : KVM_IRQCHIP_PIC_SLAVE,
-					.pin = pin % 8,
+					.pin = gsi % 8,
 				},
 			};
+		e[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi },
+		};
 	}
 	for (unsigned int i = 0; i < r->nr_msi; i++) {
 		if (!r->routes[i].used)
@@ -171,6 +180,16 @@ static int push_table(struct irq_routing *r)
 	r->st.commits++;
 	r->dirty = false;
 	return 0;
+}
+
+int irq_routing__push(struct irq_routing *r)
+{
+	int ret;
+
+	pthread_mutex_lock(&r->lock);
+	ret = push_table(r);
+	pthread_mutex_unlock(&r->lock);
+	return ret;
 }
 
 static int irqfd(struct irq_routing *r, int fd, u32 gsi, int resample_fd, bool assign)

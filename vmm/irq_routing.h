@@ -5,9 +5,10 @@
  * a GSI allocator, and irqfds.
  *
  * KVM_SET_GSI_ROUTING replaces the whole table, so imsvm keeps all of it
- * here: the in-kernel irqchip's default routes (IOAPIC pins 0..23, PIC
- * 0..15) plus one MSI route per allocated GSI (24 and up), and pushes it in
- * one ioctl per batch (irq_group__commit()), never once per vector.
+ * here: the PC wiring of the in-kernel irqchip (GSI 0 -> IOAPIC pin 2, no
+ * GSI 2, PICs on 0..15, IOAPIC pins 1..23; as vmm/vm.c installs it) plus one
+ * MSI route per allocated GSI (24 and up), and pushes it in one ioctl per
+ * batch (irq_group__commit()), never once per vector.
  *
  * A group is N message-signalled vectors of one device (MSI, MSI-X, IMS
  * handles). Each vector has an eventfd (its notifier: what a device server
@@ -31,6 +32,7 @@ struct irq_routing;
 struct irq_group;
 
 #define IRQ_ROUTING_IRQCHIP_GSIS	24	/* GSIs 0..23: IOAPIC pins */
+#define IRQ_ROUTING_IRQCHIP_ROUTES	38	/* entries of the PC wiring in every push */
 #define IRQ_ROUTING_DEFAULT_MAX		4096	/* KVM_MAX_IRQ_ROUTES on x86 */
 
 /* What the table needs from KVM; replaced by unit tests. */
@@ -63,6 +65,9 @@ void irq_routing__destroy(struct irq_routing *r);
 void irq_routing__set_test_ops(const struct irq_routing_ops *ops, void *ctx);
 
 void irq_routing__stats(struct irq_routing *r, struct irq_routing_stats *st);
+
+/* Push the whole table now (the irqchip wiring alone when no MSI route exists). */
+int __must_check irq_routing__push(struct irq_routing *r);
 
 /*
  * Level-triggered INTx through an irqfd with resample: KVM raises IOAPIC pin

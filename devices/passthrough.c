@@ -99,6 +99,7 @@ void passthrough__fail(struct passthrough *pt, const char *why)
 {
 	if (atomic_exchange(&pt->failed, true))
 		return;
+	pt_ims__failed(pt);	/* the PV-IC forgets its handles first */
 	pr_err("%s: device failed (%s): it now reads all-ones, its BARs and interrupts are "
 	       "removed; the VM continues", pt->name, why);
 	release_backend(pt);
@@ -134,6 +135,7 @@ static void pt_free(struct passthrough *pt)
 	if (pt->registered && pt->vm->pci)
 		(void)pci__unregister(pt->vm->pci, &pt->pdev);
 	pt->registered = false;
+	pt_ims__teardown(pt);
 	release_backend(pt);
 	free(pt->msix.table);
 	irq_routing__put(pt->routing);
@@ -221,6 +223,9 @@ int passthrough__create(struct vm *vm, const char *name, const struct pt_backend
 		pt__count(&pt->st.backend_errors);
 	/* INTx is optional: the device still works with MSI/MSI-X or polling. */
 	(void)!pt_intx__setup(pt);
+	ret = step(pt, "IMS", pt_ims__setup(pt));
+	if (ret < 0)
+		goto err;
 
 	fd = ops->event_fd ? ops->event_fd(backend) : -1;
 	if (fd >= 0 && vm->loop) {

@@ -143,4 +143,9 @@ bool pt_msix__access(struct passthrough *pt, unsigned int bar, u64 off, void *da
 		     bool write);
 void pt_irq__teardown(struct passthrough *pt);	/* groups, irqfds, eventfds */
 
+/* passthrough_ims.c: the device's IMS IRQ index offered to the PV-IC (vmm/ims_source.h). */
+int __must_check pt_ims__setup(struct passthrough *pt);	/* after PCI registration */
+void pt_ims__failed(struct passthrough *pt);		/* no locks held */
+void pt_ims__teardown(struct passthrough *pt);
+
 #endif /* DEVICES_PASSTHROUGH_PRIV_H */

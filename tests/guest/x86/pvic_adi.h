@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Helpers of the PV-IC guest tests (pvic_*.c) that drive the ADI simulator:
+ * find its functions, write IMS entries (BAR2, mapped: no exit), raise an IMS
+ * entry with an INTR descriptor, count interrupts per CPU and vector.
+ * A header, not a .c: every .c file in tests/guest/x86 is a kernel of its own.
+ */
+#ifndef TESTS_GUEST_X86_PVIC_ADI_H
+#define TESTS_GUEST_X86_PVIC_ADI_H
+
+#include "libcflat.h"
+#include "pci.h"
+#include "pvic.h"
+#include "x86/apic.h"
+#include "x86/desc.h"
+#include "x86/processor.h"
+#include "x86/smp.h"
+#include "../../../devices/adisim/regs.h"
+
+#define PA_MAX_ADIS		4
+#define PA_VEC_FIRST		0x40
+#define PA_VEC_LAST		0xdf	/* below the library's SMP wake-up vector */
+#define PA_RING			8
+#define PA_WAIT			(3 * 1000000000ull)	/* TSC cycles: about a second or more */
+
+struct pa_ring {
+	struct adisim_desc desc[PA_RING];
+	struct adisim_completion comp[PA_RING];
+} __aligned(64);
+
+struct pa_adi {
+	u32 slot, id;			/* id: the PV-IC's ADI id */
+	volatile u32 *regs;		/* BAR0 */
+	volatile u32 *ims;		/* BAR2 */
+	u32 ims_entries;
+	struct pa_ring *ring;
+	u32 tail;
+};
+
+static struct pa_ring pa_rings[PA_MAX_ADIS];
+/* Interrupts seen, per CPU and vector. */
+static volatile int pa_seen[MAX_CPUS][256];
+
+static void pa_irq(struct trap_frame *f)
+{
+	pa_seen[smp_id()][f->vector & 0xff]++;
+	apic_eoi();
+}
+
+static inline void pa_irq_setup(void)
+{
+	for (int v = PA_VEC_FIRST; v <= PA_VEC_LAST; v++)
+		handle_irq(v, pa_irq);
+}
+
+static inline int pa_count(int cpu, int vector)
+{
+	return READ_ONCE(pa_seen[cpu][vector]);
+}
+
+static inline int pa_total(int vector)
+{
+	int n = 0;
+
+	for (int c = 0; c < MAX_CPUS; c++)
+		n += READ_ONCE(pa_seen[c][vector]);
+	return n;
+}
+
+static inline u32 pa_reg(const struct pa_adi *a, u32 reg)
+{
+	return a->regs[reg / 4];
+}
+
+static inline void pa_wreg(const struct pa_adi *a, u32 reg, u32 v)
+{
+	a->regs[reg / 4] = v;
+}
+
+static inline u64 pa_counter(const struct pa_adi *a, u32 n)
+{
+	return pa_reg(a, ADISIM_REG_CNT(n)) | (u64)pa_reg(a, ADISIM_REG_CNT(n) + 4) << 32;
+}
+
+/* Every simulator function on bus 0, in slot order, engine on. */
+static inline int pa_find(struct pa_adi *out, int max)
+{
+	int n = 0;
+
+	for (u32 slot = 0; slot < 32 && n < max; slot++) {
+		u32 id = pci_conf1_read32(0, slot, 0, PCI_VENDOR_ID);
+		struct pa_adi *a = &out[n];
+
+		if ((id & 0xffff) != ADISIM_PCI_VENDOR_ID || (id >> 16) != ADISIM_PCI_DEVICE_ID)
+			continue;
+		memset(a, 0, sizeof(*a));
+		a->slot = slot;
+		a->id = pvic_adi(slot);
+		a->regs = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0) & ~0xfu);
+		a->ims = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0 + 8) &
+						     ~0xfu);
+		pci_conf1_write32(0, slot, 0, PCI_COMMAND,
+				  (pci_conf1_read32(0, slot, 0, PCI_COMMAND) & 0xffff) | 0x6);
+		a->ims_entries = pa_reg(a, ADISIM_REG_IMS_ENTRIES);
+		a->ring = &pa_rings[n];
+		memset(a->ring, 0, sizeof(*a->ring));
+		pa_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_RESET);
+		pa_wreg(a, ADISIM_REG_RING_BASE_LO, (u32)(uintptr_t)a->ring->desc);
+		pa_wreg(a, ADISIM_REG_RING_BASE_HI, 0);
+		pa_wreg(a, ADISIM_REG_RING_SIZE, PA_RING);
+		pa_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE);
+		n++;
+	}
+	return n;
+}
+
+/* Write a message into IMS entry @i (masked while it changes), then unmask it. */
+static inline void pa_ims_write(const struct pa_adi *a, u32 i, const struct pvic_msg *m)
+{
+	volatile u32 *e = a->ims + 4 * i;
+
+	e[3] = ADISIM_IMS_CTRL_MASK;
+	e[0] = m->addr_lo;
+	e[1] = m->addr_hi;
+	e[2] = m->data;
+	barrier();
+	e[3] = 0;
+}
+
+static inline void pa_ims_raw(const struct pa_adi *a, u32 i, u32 lo, u32 hi, u32 data)
+{
+	volatile u32 *e = a->ims + 4 * i;
+
+	e[3] = ADISIM_IMS_CTRL_MASK;
+	e[0] = lo;
+	e[1] = hi;
+	e[2] = data;
+	barrier();
+	e[3] = 0;
+}
+
+/*
+ * Raise IMS entry @i with an INTR descriptor and wait for its completion
+ * record (the device raises right after writing it). Returns the status.
+ */
+static inline u32 pa_raise(struct pa_adi *a, u32 i)
+{
+	u32 slot = a->tail;
+	volatile struct adisim_completion *c = &a->ring->comp[slot];
+	u64 end;
+
+	c->status = ADISIM_COMP_PENDING;
+	a->ring->desc[slot] = (struct adisim_desc){
+		.opcode = ADISIM_OP_INTR, .flags = ADISIM_DESC_F_COMPLETION,
+		.ims_index = (u16)i, .completion = (u64)(uintptr_t)c,
+	};
+	barrier();
+	a->tail = (slot + 1) % PA_RING;
+	pa_wreg(a, ADISIM_REG_RING_TAIL, a->tail);
+	end = rdtsc() + PA_WAIT;
+	while (rdtsc() < end) {
+		u32 s = READ_ONCE(c->status);
+
+		if (s != ADISIM_COMP_PENDING)
+			return s;
+		cpu_relax();
+	}
+	return 0xffffffff;
+}
+
+/* Wait until @vector was seen @want times on @cpu (interrupts on meanwhile). */
+static inline bool pa_wait(int cpu, int vector, int want)
+{
+	return wait_for_count(&pa_seen[cpu][vector], want, PA_WAIT);
+}
+
+/* Let anything in flight land, then say whether @vector stayed at @count in total. */
+static inline bool pa_quiet(int vector, int count)
+{
+	volatile int dummy = 0;
+
+	(void)wait_for_count(&dummy, 1, PA_WAIT / 8);	/* interrupts on, ~100+ ms */
+	return pa_total(vector) == count;
+}
+
+#endif /* TESTS_GUEST_X86_PVIC_ADI_H */

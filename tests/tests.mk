@@ -25,3 +25,9 @@ linux-guest:
 # The emulated machine's initramfs (cached under build/harness/).
 harness-image: all linux-guest
 	$(Q)./tests/harness/mkimage.sh >/dev/null
+
+# The harness's own tests: working emulated KVM, status relay, watchdog
+# and retry (three boots of the emulated machine and a forced hang).
+.PHONY: harness-selftest
+harness-selftest: deps $(HARNESS_OUT)/kvm-check
+	$(Q)./tests/harness/selftest.sh

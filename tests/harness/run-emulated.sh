@@ -87,7 +87,7 @@ boot_once()
 		-accel tcg,thread=multi -cpu max -m "$MEM" -smp "$SMP" \
 		-display none -no-reboot -nic none -monitor none \
 		-serial stdio -kernel "/boot/vmlinuz-$KVER" -initrd "$RUN/run.cpio" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off harness.attempt=$attempt" \
 		</dev/null 2>&1)
 	qpid=$!
 	outcome=

@@ -65,7 +65,9 @@ mkdir -p "$cmdroot/harness"
 } >"$cmdroot/harness/cmd.sh"
 harness_cpio "$cmdroot" "$RUN/cmd.cpio"
 rm -rf "$cmdroot"
-cat "$OUT/base.cpio" "$OUT/payload.cpio" "$RUN/cmd.cpio" >"$RUN/run.cpio"
+# HARNESS_EXTRA_CPIO: one more newc archive after the payload (make bench adds QEMU).
+cat "$OUT/base.cpio" "$OUT/payload.cpio" ${HARNESS_EXTRA_CPIO:+"$HARNESS_EXTRA_CPIO"} \
+	"$RUN/cmd.cpio" >"$RUN/run.cpio"
 flock -u "$lockfd"
 exec {lockfd}>&-
 

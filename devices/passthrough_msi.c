@@ -23,6 +23,47 @@
 #define SET_TRIGGER_FDS		(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)
 #define SET_DISABLE		(VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER)
 
+/*
+ * INTx off while MSI or MSI-X is on: vfio-pci refuses to enable MSI while
+ * the device's INTx is set up (and so may a vfio-user server); QEMU does the
+ * same. irq_lock held.
+ */
+static void intx_off(struct passthrough *pt)
+{
+	struct pt_intx *x = &pt->intx;
+
+	if (!x->attached)
+		return;
+	(void)irq_routing__intx_detach(pt->routing, x->gsi, x->trigger);
+	if (pt__be_set_irqs(pt, VFIO_PCI_INTX_IRQ_INDEX, SET_DISABLE, 0, 0, NULL) < 0)
+		pt__count(&pt->st.backend_errors);
+	x->attached = false;
+}
+
+/* Bind the INTx eventfds on the device and attach the resample irqfd. irq_lock held. */
+static int intx_on(struct passthrough *pt)
+{
+	struct pt_intx *x = &pt->intx;
+	int ret;
+
+	if (!x->present || x->attached || x->trigger < 0 || pt->msi.enabled || pt->msix.enabled)
+		return 0;
+	/* The device signals trigger; KVM signals resample at EOI, which unmasks the line. */
+	ret = pt__be_set_irqs(pt, VFIO_PCI_INTX_IRQ_INDEX, SET_TRIGGER_FDS, 0, 1, &x->trigger);
+	if (ret == 0)
+		ret = pt__be_set_irqs(pt, VFIO_PCI_INTX_IRQ_INDEX,
+				      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1,
+				      &x->resample);
+	if (ret == 0)
+		ret = irq_routing__intx_attach(pt->routing, x->gsi, x->trigger, x->resample);
+	if (ret < 0) {
+		pr_warn("%s: INTx on GSI %u: %s (no INTx)", pt->name, x->gsi, strerror(-ret));
+		return ret;
+	}
+	x->attached = true;
+	return 0;
+}
+
 /* Bind @n notifiers of @g on the device, then route them. irq_lock held. */
 static int group_enable(struct passthrough *pt, u32 index, unsigned int n, struct irq_group **out)
 {
@@ -87,12 +128,16 @@ static void msix_control(struct passthrough *pt)
 
 	pt->msix.fmask = fmask;
 	if (enable && !was) {
-		if (group_enable(pt, VFIO_PCI_MSIX_IRQ_INDEX, pt->msix.nvec, &pt->msix.group) < 0)
+		intx_off(pt);
+		if (group_enable(pt, VFIO_PCI_MSIX_IRQ_INDEX, pt->msix.nvec, &pt->msix.group) < 0) {
+			(void)intx_on(pt);
 			return;
+		}
 		pt->msix.enabled = true;
 	} else if (!enable && was) {
 		group_disable(pt, VFIO_PCI_MSIX_IRQ_INDEX, &pt->msix.group);
 		pt->msix.enabled = false;
+		(void)intx_on(pt);
 		return;
 	} else if (!enable) {
 		return;
@@ -180,13 +225,17 @@ static void msi_control(struct passthrough *pt)
 		unsigned int n = 1u << ((ctrl & PCI_MSI_FLAGS_QSIZE) >> 4);
 
 		n = MIN(n, pt->msi.max_vec);
-		if (group_enable(pt, VFIO_PCI_MSI_IRQ_INDEX, n, &pt->msi.group) < 0)
+		intx_off(pt);
+		if (group_enable(pt, VFIO_PCI_MSI_IRQ_INDEX, n, &pt->msi.group) < 0) {
+			(void)intx_on(pt);
 			return;
+		}
 		pt->msi.nvec = n;
 		pt->msi.enabled = true;
 	} else if (!enable && pt->msi.enabled) {
 		group_disable(pt, VFIO_PCI_MSI_IRQ_INDEX, &pt->msi.group);
 		pt->msi.enabled = false;
+		(void)intx_on(pt);
 		return;
 	} else if (!enable) {
 		return;
@@ -240,20 +289,10 @@ int pt_intx__setup(struct passthrough *pt)
 	x->resample = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (x->trigger < 0 || x->resample < 0)
 		return -errno;
-	/* The device signals trigger; KVM signals resample at EOI, which unmasks the line. */
-	ret = pt__be_set_irqs(pt, VFIO_PCI_INTX_IRQ_INDEX, SET_TRIGGER_FDS, 0, 1, &x->trigger);
-	if (ret == 0)
-		ret = pt__be_set_irqs(pt, VFIO_PCI_INTX_IRQ_INDEX,
-				      VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, 0, 1,
-				      &x->resample);
-	if (ret == 0)
-		ret = irq_routing__intx_attach(pt->routing, x->gsi, x->trigger, x->resample);
-	if (ret < 0) {
-		pr_warn("%s: INTx on GSI %u: %s (no INTx)", pt->name, x->gsi, strerror(-ret));
-		return ret;
-	}
-	x->attached = true;
-	return 0;
+	pthread_mutex_lock(&pt->irq_lock);
+	ret = intx_on(pt);
+	pthread_mutex_unlock(&pt->irq_lock);
+	return ret;
 }
 
 void pt_irq__teardown(struct passthrough *pt)

@@ -402,24 +402,31 @@ Test(passthrough, msix_enable_one_set_irqs_one_push)
 	cr_expect_eq(routing_pushes, 0, "nothing routed while MSI-X is off");
 	be.nirqs = 0;
 	cfg_write(msix + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
-	cr_assert_eq(be.nirqs, 1);
-	cr_expect_eq(be.irqs[0].index, VFIO_PCI_MSIX_IRQ_INDEX);
-	cr_expect_eq(be.irqs[0].count, 16);
-	cr_expect_eq(be.irqs[0].nfds, 16);
+	cr_assert_eq(be.nirqs, 2);
+	cr_expect_eq(be.irqs[0].index, VFIO_PCI_INTX_IRQ_INDEX, "INTx off first (vfio-pci)");
+	cr_expect_eq(be.irqs[0].count, 0);
+	cr_expect_eq(irqfd_deassigns, 1, "INTx irqfd detached");
+	cr_expect_eq(be.irqs[1].index, VFIO_PCI_MSIX_IRQ_INDEX);
+	cr_expect_eq(be.irqs[1].count, 16);
+	cr_expect_eq(be.irqs[1].nfds, 16);
 	cr_expect_eq(routing_pushes, 1, "16 vectors, one KVM_SET_GSI_ROUTING");
 	cr_expect_eq(irqfd_assigns, 1 + 16, "INTx + 16 vectors");
 	/* Masking a vector detaches its irqfd, unmasking reattaches it. */
 	pushes = routing_pushes;
 	fake_vm__mmio_write(&f, b0 + 0x2000 + 12, 1, 4);
-	cr_expect_eq(irqfd_deassigns, 1);
+	cr_expect_eq(irqfd_deassigns, 2);
 	fake_vm__mmio_write(&f, b0 + 0x2000 + 12, 0, 4);
 	cr_expect_eq(irqfd_assigns, 1 + 17);
 	cr_expect_eq(routing_pushes, pushes, "same message: no push");
-	/* Disable: the device is told, the irqfds go. */
+	/* Disable: the device is told, the irqfds go, INTx comes back. */
+	be.nirqs = 0;
 	cfg_write(msix + PCI_MSIX_FLAGS, 0, 2);
-	cr_expect_eq(be.irqs[be.nirqs - 1].flags & VFIO_IRQ_SET_DATA_TYPE_MASK,
-		     VFIO_IRQ_SET_DATA_NONE);
-	cr_expect_eq(irqfd_deassigns, 17);
+	cr_assert_geq(be.nirqs, 3);
+	cr_expect_eq(be.irqs[0].index, VFIO_PCI_MSIX_IRQ_INDEX);
+	cr_expect_eq(be.irqs[0].flags & VFIO_IRQ_SET_DATA_TYPE_MASK, VFIO_IRQ_SET_DATA_NONE);
+	cr_expect_eq(be.irqs[1].index, VFIO_PCI_INTX_IRQ_INDEX);
+	cr_expect_eq(irqfd_deassigns, 2 + 16);
+	cr_expect_eq(irqfd_assigns, 1 + 17 + 1, "INTx irqfd attached again");
 }
 
 Test(passthrough, msi_multi_message)
@@ -431,13 +438,14 @@ Test(passthrough, msi_multi_message)
 	cfg_write(msi + PCI_MSI_DATA_64, 0x50, 2);
 	be.nirqs = 0;
 	cfg_write(msi + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | (2 << 4), 2);
-	cr_assert_eq(be.nirqs, 1);
-	cr_expect_eq(be.irqs[0].index, VFIO_PCI_MSI_IRQ_INDEX);
-	cr_expect_eq(be.irqs[0].count, 4);
+	cr_assert_eq(be.nirqs, 2);
+	cr_expect_eq(be.irqs[0].index, VFIO_PCI_INTX_IRQ_INDEX, "INTx off first");
+	cr_expect_eq(be.irqs[1].index, VFIO_PCI_MSI_IRQ_INDEX);
+	cr_expect_eq(be.irqs[1].count, 4);
 	cr_expect_eq(irqfd_assigns, 1 + 4, "INTx + 4 vectors");
 	/* Per-vector mask bit 2. */
 	cfg_write(msi + PCI_MSI_MASK_64, 1u << 2, 4);
-	cr_expect_eq(irqfd_deassigns, 1);
+	cr_expect_eq(irqfd_deassigns, 1 + 1);
 }
 
 Test(passthrough, failure_reads_all_ones_and_removes_everything)

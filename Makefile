@@ -71,6 +71,7 @@ $(O)/unit-tests: $(UNIT_TEST_OBJS) $(IMSVM_OBJS) $(UNIT_EXTRA_OBJS)
 -include tests/tests.mk
 -include devices/assign.mk
 -include tests/bench/bench.mk
+-include guest/linux/linux.mk
 
 deps:
 	$(Q)./tests/deps.sh

@@ -70,6 +70,7 @@ $(O)/unit-tests: $(UNIT_TEST_OBJS) $(IMSVM_OBJS) $(UNIT_EXTRA_OBJS)
 -include tests/guest/guest.mk
 -include tests/tests.mk
 -include devices/assign.mk
+-include virtio/virtio.mk
 -include tests/bench/bench.mk
 -include guest/linux/linux.mk
 

@@ -6,6 +6,9 @@
 
 #define PCI_COMMAND_MEMORY	0x2
 
+/* An entry status the host never writes: "not looked at". */
+#define PVIC_NOT_SEEN	0x7777
+
 static struct pvic_page cmd_page __aligned(4096);
 
 u32 pvic_reg(const struct pvic *p, u32 reg)
@@ -103,6 +106,7 @@ u32 pvic_alloc(struct pvic *p, u32 adi, u32 n, u32 ims0, const u32 *dest, u32 nd
 				.dest_id = dest[k % ndest],
 				.vector = (u8)(vec0 + k % nvec),
 				.flags = (u8)flags,
+				.status = PVIC_NOT_SEEN,
 			};
 		}
 		ret = pvic_submit(p, PVIC_OP_ALLOC, adi, cnt, 0);
@@ -111,9 +115,12 @@ u32 pvic_alloc(struct pvic *p, u32 adi, u32 n, u32 ims0, const u32 *dest, u32 nd
 		for (u32 i = 0; i < cnt; i++) {
 			const struct pvic_entry *e = &p->page->e[i];
 
+			/* A batch refused as a whole leaves the entries as they were. */
+			int es = e->status == PVIC_NOT_SEEN ? ret : e->status;
+
 			if (status)
-				status[base + i] = e->status;
-			if (e->status)
+				status[base + i] = es;
+			if (es)
 				continue;
 			out[base + i] = (struct pvic_msg){ .handle = e->handle, .addr_lo = e->addr_lo,
 							   .addr_hi = e->addr_hi, .data = e->data };
@@ -145,7 +152,7 @@ int pvic_one(struct pvic *p, u32 op, u32 adi, const struct pvic_entry *e, int *e
 	int ret;
 
 	p->page->e[0] = *e;
-	p->page->e[0].status = 0x7777;	/* the host must write it */
+	p->page->e[0].status = PVIC_NOT_SEEN;	/* the host must write it */
 	ret = pvic_submit(p, op, adi, 1, 0);
 	if (entry_status)
 		*entry_status = p->page->e[0].status;

@@ -65,7 +65,12 @@ run_vm_bg() {
 	name=$1
 	kernel=$2
 	shift 2
-	( "$IMSVM" run --timeout 60 "$@" "$kernel" >"$TMP/$name.log" 2>&1; echo $? >"$TMP/$name.rc" ) &
+	(
+		"$IMSVM" run --timeout 60 "$@" "$kernel" >"$TMP/$name.log" 2>&1 &
+		echo $! >"$TMP/$name.pid"
+		wait $!
+		echo $? >"$TMP/$name.rc"
+	) &
 	vm_pid=$!
 }
 
@@ -138,10 +143,10 @@ kill "$pid_c" "$pid_d" 2>/dev/null
 # the death, imsvm must have closed the device socket (no fd leaked).
 start_sim e --die-on-doorbell || true
 run_vm_bg assign-death-doorbell "$GUEST/assign_death.elf" --vfio-user "$TMP/e.sock" \
-	--cmdline "loops=1 hold=3"
+	--cmdline "loops=1 hold=10"
 fdcheck="SKIPPED assign-death-fds-closed: imsvm was gone before it could be inspected"
 if wait_log "$TMP/assign-death-doorbell.log" "device failed (" 100; then
-	ipid=$(pgrep -n -f "run --timeout 60 --vfio-user $TMP/e.sock" 2>/dev/null)
+	ipid=$(cat "$TMP/assign-death-doorbell.pid" 2>/dev/null)
 	if [ -n "$ipid" ] && [ -d "/proc/$ipid/fd" ]; then
 		n=$(ls -l "/proc/$ipid/fd" 2>/dev/null | grep -c 'socket:')
 		if [ "$n" = 0 ]; then

@@ -255,14 +255,14 @@ static const struct ims_consumer_ops consumer_ops = { .added = src_added,
 void pvic__log_counters(struct pvic_dev *p)
 {
 	pthread_mutex_lock(&p->lock);
-	pr_info("pvic: %llu batches, %llu commits, %llu batches refused",
+	pr_info("pvic: %llu batches, %llu commits, %llu batches refused, %llu interrupts relayed",
 		(unsigned long long)p->core.cnt.batches, (unsigned long long)p->core.cnt.commits,
 		(unsigned long long)({
 			u64 t = 0;
 			for (int i = 0; i < PVIC_NR_ERR; i++)
 				t += p->core.cnt.batch_errors[i];
 			t;
-		}));
+		}), (unsigned long long)(p->be.relay ? pvic_relay__count(&p->be) : 0));
 	for (unsigned int i = 0; i < PVIC_MAX_ADIS; i++) {
 		const struct pvic_adi *a = &p->core.adi[i];
 		u64 errs = 0;
@@ -387,7 +387,7 @@ int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev 
 	pthread_mutex_init(&p->lock, NULL);
 	raise_fd_limit();
 
-	ret = pvic_kvm_be__init(&p->be, vm);
+	ret = pvic_kvm_be__init(&p->be, vm, opt->relay);
 	if (ret)
 		goto err;
 	p->be_ready = true;
@@ -437,12 +437,8 @@ err:
 int pvic__setup(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
-	struct pvic_options opt = { .trace = cfg->trace_pvic, .print_stats = cfg->print_stats };
-
-	if (cfg->irq_relay) {
-		pr_err("--irq-delivery=relay: not implemented in this version");
-		return -EOPNOTSUPP;
-	}
+	struct pvic_options opt = { .trace = cfg->trace_pvic, .print_stats = cfg->print_stats,
+				    .relay = cfg->irq_relay };
 	if (cfg->ims_mode == VM_IMS_TRAP) {
 		pr_err("--ims-mode=trap: not implemented in this version");
 		return -EOPNOTSUPP;

@@ -18,6 +18,7 @@ struct pvic_vm_counters;
 struct pvic_options {
 	bool trace;		/* --trace-pvic: one log line per operation */
 	bool print_stats;	/* log the counters when the VM is destroyed */
+	bool relay;		/* --irq-delivery=relay: imsvm injects (KVM_SIGNAL_MSI) */
 };
 
 /*

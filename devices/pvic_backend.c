@@ -56,19 +56,29 @@ static int grow(void **arr, u32 *cap, u32 need, size_t elem)
 	return 0;
 }
 
-int pvic_kvm_be__init(struct pvic_kvm_be *be, struct vm *vm)
+int pvic_kvm_be__init(struct pvic_kvm_be *be, struct vm *vm, bool relay)
 {
 	int ret;
 
-	*be = (struct pvic_kvm_be){ .vm = vm };
+	*be = (struct pvic_kvm_be){ .vm = vm, .relay = relay };
+	pthread_mutex_init(&be->relay_lock, NULL);
 	be->vec = calloc(PVIC_IRT_SIZE, sizeof(*be->vec));
-	if (!be->vec)
-		return -ENOMEM;
-	ret = irq_routing__get(vm, &be->routing);
-	if (ret) {
-		free(be->vec);
-		be->vec = NULL;
+	if (relay)
+		be->rvec = calloc(PVIC_IRT_SIZE, sizeof(*be->rvec));
+	if (!be->vec || (relay && !be->rvec)) {
+		ret = -ENOMEM;
+		goto err;
 	}
+	ret = irq_routing__get(vm, &be->routing);
+	if (ret)
+		goto err;
+	return 0;
+err:
+	free(be->vec);
+	free(be->rvec);
+	be->vec = NULL;
+	be->rvec = NULL;
+	pthread_mutex_destroy(&be->relay_lock);
 	return ret;
 }
 
@@ -83,11 +93,16 @@ void pvic_kvm_be__destroy(struct pvic_kvm_be *be)
 {
 	if (!be->vec)
 		return;
-	for (u32 h = 0; h < PVIC_IRT_SIZE; h++)
+	for (u32 h = 0; h < PVIC_IRT_SIZE; h++) {
 		if (be->vec[h])
 			irq_group__destroy(be->vec[h]);
+		if (be->rvec && be->rvec[h])
+			pvic_relay__destroy(be, h);
+	}
 	reap(be);
 	free(be->vec);
+	free(be->rvec);
+	pthread_mutex_destroy(&be->relay_lock);
 	free(be->touched);
 	free(be->dying);
 	irq_routing__put(be->routing);
@@ -99,6 +114,8 @@ static int vec_create(void *opaque, u32 h, int *efd)
 	struct pvic_kvm_be *be = opaque;
 	int ret;
 
+	if (be->relay)
+		return pvic_relay__create(be, h, efd);
 	if (be->vec[h])
 		return -EEXIST;
 	ret = irq_group__create(be->routing, 1, &be->vec[h]);
@@ -113,6 +130,10 @@ static void vec_destroy(void *opaque, u32 h)
 	struct pvic_kvm_be *be = opaque;
 	struct irq_group *g = be->vec[h];
 
+	if (be->relay) {
+		pvic_relay__destroy(be, h);
+		return;
+	}
 	if (!g)
 		return;
 	be->vec[h] = NULL;
@@ -132,6 +153,10 @@ static int vec_update(void *opaque, u32 h, const struct pvic_route *r, bool mask
 	u32 data;
 	int ret;
 
+	if (be->relay) {
+		pvic__compose_msi(r, &addr, &data);
+		return pvic_relay__update(be, h, addr, data, masked);
+	}
 	if (!be->vec[h])
 		return -ENOENT;
 	ret = grow((void **)&be->touched, &be->cap_touched, be->nr_touched + 1,
@@ -151,6 +176,8 @@ static int commit(void *opaque)
 	struct pvic_kvm_be *be = opaque;
 	int ret = 0;
 
+	if (be->relay)
+		return pvic_relay__commit(be);
 	for (u32 i = 0; i < be->nr_touched && !ret; i++) {
 		struct irq_group *g = be->vec[be->touched[i]];
 
@@ -168,10 +195,13 @@ static int pending(void *opaque, u32 h)
 {
 	struct pvic_kvm_be *be = opaque;
 	struct pollfd p;
+	int fd;
 
-	if (!be->vec[h])
-		return -ENOENT;
-	p = (struct pollfd){ .fd = irq_group__notifier(be->vec[h], 0), .events = POLLIN };
+	fd = be->relay ? pvic_relay__efd(be, h) : be->vec[h] ? irq_group__notifier(be->vec[h], 0)
+							      : -ENOENT;
+	if (fd < 0)
+		return fd;
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
 	if (poll(&p, 1, 0) < 0)
 		return -errno;
 	return !!(p.revents & POLLIN);
@@ -181,7 +211,7 @@ static int gsi(void *opaque, u32 h)
 {
 	struct pvic_kvm_be *be = opaque;
 
-	return be->vec[h] ? irq_group__gsi(be->vec[h], 0) : -ENOENT;
+	return !be->relay && be->vec[h] ? irq_group__gsi(be->vec[h], 0) : -ENOENT;
 }
 
 static int bind(void *opaque, void *dev, u32 first, u32 n, const int *efds)

@@ -79,7 +79,7 @@ static void setup(void)
 {
 	vm.nr_vcpus = 2;
 	irq_routing__set_test_ops(&kvm_fake, NULL);
-	cr_assert_eq(pvic_kvm_be__init(&be, &vm), 0);
+	cr_assert_eq(pvic_kvm_be__init(&be, &vm, false), 0);
 	cr_assert_eq(pvic_core__init(&core, &pvic_kvm_be_ops, &be, PVIC_FEAT_ALL, 2), 0);
 	src = (struct ims_source){ .id = PVIC_ADI_ID(0, 0, 3, 0), .irq_count = 65536,
 				   .ops = &src_ops };

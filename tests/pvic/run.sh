@@ -21,7 +21,7 @@ pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 skip() { echo "SKIPPED $1: $2"; }
 
-TESTS="pvic-ims pvic-ims-1cpu pvic-two-adis-one-server pvic-two-servers pvic-death pvic-trace"
+TESTS="pvic-ims pvic-ims-relay pvic-ims-1cpu pvic-two-adis-one-server pvic-two-servers pvic-death pvic-trace"
 
 for f in "$IMSVM" "$SIM" "$GUEST/pvic_ims.elf" "$GUEST/pvic_two.elf" "$GUEST/pvic_death.elf"; do
 	if [ ! -f "$f" ]; then
@@ -105,6 +105,25 @@ start_sim a || fail pvic-ims "simulator did not start"
 run_vm_bg pvic-ims "$GUEST/pvic_ims.elf" --cpus 2 --vfio-user "$TMP/a.sock"
 expect_pass pvic-ims
 kill "$sim_pid" 2>/dev/null
+
+# The same through the relay baseline: imsvm injects every interrupt.
+start_sim r || true
+run_vm_bg pvic-ims-relay "$GUEST/pvic_ims.elf" --cpus 2 --irq-delivery=relay \
+	--vfio-user "$TMP/r.sock" --cmdline "relay=1"
+if expect_pass pvic-ims-relay >"$TMP/relay.res"; then
+	if grep -q 'pvic: .* [1-9][0-9]* interrupts relayed' "$TMP/pvic-ims-relay.log"; then
+		cat "$TMP/relay.res"
+	else
+		fail pvic-ims-relay "no interrupt went through imsvm"
+	fi
+else
+	cat "$TMP/relay.res"
+	failed=1
+fi
+kill "$sim_pid" 2>/dev/null
+if ! grep -q 'pvic: .* 0 interrupts relayed' "$TMP/pvic-ims.log"; then
+	fail pvic-ims-irqfd-path "irqfd delivery went through imsvm"
+fi
 
 start_sim b || true
 run_vm_bg pvic-ims-1cpu "$GUEST/pvic_ims.elf" --vfio-user "$TMP/b.sock"

@@ -173,8 +173,17 @@ void virtio__write_status(struct virtio_dev *vdev, u8 status)
 	}
 	vdev->status = status;
 	if ((status & VIRTIO_CONFIG_S_DRIVER_OK) && !(old & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    virtio__running(vdev) && vdev->ops->start)
-		vdev->ops->start(vdev);
+	    virtio__running(vdev)) {
+		/* Buffers made available before DRIVER_OK: let the device look now. */
+		for (unsigned int i = 0; i < vdev->nr_queues; i++) {
+			u64 one = 1;
+
+			if (write(vdev->queues[i].kick_fd, &one, sizeof(one)) < 0)
+				break;
+		}
+		if (vdev->ops->start)
+			vdev->ops->start(vdev);
+	}
 }
 
 void virtio__enable_queue(struct virtio_dev *vdev, unsigned int q)

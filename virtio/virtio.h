@@ -19,12 +19,15 @@
 
 #include <pthread.h>
 #include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 
 #include "virtio/virtqueue.h"
 #include "vmm/util.h"
 
 #define VIRTIO_MAX_QUEUES	8
 #define VIRTIO_NO_VECTOR	0xffff
+/* Ring features every imsvm device offers. */
+#define VIRTIO_RING_FEATURES	(1ULL << VIRTIO_RING_F_INDIRECT_DESC | 1ULL << VIRTIO_RING_F_EVENT_IDX)
 
 struct virtio_dev;
 
@@ -36,8 +39,6 @@ struct virtio_dev_ops {
 	 * request; completions still in flight must not touch the rings. Lock held.
 	 */
 	void (*reset)(struct virtio_dev *vdev);
-	/* Queue @q was kicked without an ioeventfd (notify register write). Lock not held. */
-	void (*kick)(struct virtio_dev *vdev, unsigned int q);
 	/* Config space access at @off (bounds checked). Lock held. */
 	void (*config_read)(struct virtio_dev *vdev, u32 off, void *data, u32 len);
 	void (*config_write)(struct virtio_dev *vdev, u32 off, const void *data, u32 len);

@@ -29,7 +29,11 @@ void cli__usage_run(FILE *f)
 	      "  -m, --mem MiB         guest RAM in MiB (default 256)\n"
 	      "  -c, --cpus N          number of vCPUs (default 1, at most KVM's limit)\n"
 	      "      --name NAME       VM name (default imsvm-PID)\n"
-	      "      --console serial  console device (only 'serial': COM1 on stdin/stdout)\n"
+	      "      --console serial|virtio  console on stdin/stdout: COM1 (default) or\n"
+	      "                        virtio-console (hvc0; COM1 then has no input)\n"
+	      "      --disk FILE[,ro][,serial=ID]  virtio-blk disk on a raw image (repeatable)\n"
+	      "      --net tap[,ifname=NAME][,mac=MAC]  virtio-net on a tap device (repeatable)\n"
+	      "      --rng             virtio-rng (entropy from the host's getrandom)\n"
 	      "      --timeout SEC     stop the VM after SEC seconds, exit status 124\n"
 	      "      --dump-dtb FILE   write the guest's device tree blob to FILE\n"
 	      "      --stats           print KVM's exit counts per vCPU at exit (stderr)\n"
@@ -104,6 +108,7 @@ enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NAME, OPT_CONSOLE,
 	OPT_TIMEOUT, OPT_DUMP_DTB, OPT_STATS, OPT_QUIET, OPT_DEBUG, OPT_HELP,
 	OPT_VFIO_USER, OPT_VFIO, OPT_IMS_MODE, OPT_IRQ_DELIVERY, OPT_TRACE_PVIC,
+	OPT_DISK, OPT_NET, OPT_RNG,
 };
 
 static const struct {
@@ -130,6 +135,9 @@ static const struct {
 	{ "ims-mode", 0, true, OPT_IMS_MODE },
 	{ "irq-delivery", 0, true, OPT_IRQ_DELIVERY },
 	{ "trace-pvic", 0, false, OPT_TRACE_PVIC },
+	{ "disk", 0, true, OPT_DISK },
+	{ "net", 0, true, OPT_NET },
+	{ "rng", 0, false, OPT_RNG },
 };
 
 static int set_kernel(struct cli_run *r, const char *path)
@@ -188,8 +196,9 @@ static int apply(struct cli_run *r, enum opt_id id, const char *name, const char
 		r->cfg.name = arg;
 		return 0;
 	case OPT_CONSOLE:
-		if (strcmp(arg, "serial"))
-			return usage_error("--console '%s': only 'serial' is supported", arg);
+		if (strcmp(arg, "serial") && strcmp(arg, "virtio"))
+			return usage_error("--console '%s': 'serial' or 'virtio'", arg);
+		r->cfg.console_virtio = !strcmp(arg, "virtio");
 		return 0;
 	case OPT_TIMEOUT:
 		if (parse_u64(arg, &v) < 0 || v > UINT_MAX)
@@ -242,6 +251,23 @@ static int apply(struct cli_run *r, enum opt_id id, const char *name, const char
 		return 0;
 	case OPT_TRACE_PVIC:
 		r->cfg.trace_pvic = true;
+		return 0;
+	case OPT_DISK:
+		if (!*arg || *arg == ',')
+			return usage_error("--disk '%s': no image file", arg);
+		if (r->cfg.nr_disks == VM_MAX_VIRTIO)
+			return usage_error("--disk: at most %u disks", VM_MAX_VIRTIO);
+		r->cfg.disks[r->cfg.nr_disks++] = arg;
+		return 0;
+	case OPT_NET:
+		if (strncmp(arg, "tap", 3) || (arg[3] && arg[3] != ','))
+			return usage_error("--net '%s': only 'tap[,ifname=NAME][,mac=MAC]'", arg);
+		if (r->cfg.nr_nets == VM_MAX_VIRTIO)
+			return usage_error("--net: at most %u interfaces", VM_MAX_VIRTIO);
+		r->cfg.nets[r->cfg.nr_nets++] = arg;
+		return 0;
+	case OPT_RNG:
+		r->cfg.rng = true;
 		return 0;
 	}
 	return usage_error("%s: unhandled option", name);
@@ -345,6 +371,11 @@ static int cmd_run(int argc, char **argv)
 	else if (r.cfg.quiet)
 		log_level = LOG_WARN;
 	r.cfg.console_stdin = stdin_is_console();
+	if (r.cfg.console_virtio) {
+		/* stdin feeds hvc0, not the serial port. */
+		r.cfg.virtio_console_stdin = r.cfg.console_stdin;
+		r.cfg.console_stdin = false;
+	}
 
 	if (vm__build(&vm, &r.cfg) < 0) {
 		vm__destroy(&vm);

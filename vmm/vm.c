@@ -33,6 +33,7 @@
 #include "devices/pci.h"
 #include "devices/test_exit.h"
 #include "devices/uart8250.h"
+#include "virtio/devices.h"
 #include "vmm/event_loop.h"
 #include "vmm/fdt.h"
 #include "vmm/kvm.h"
@@ -299,6 +300,17 @@ static int create_devices(struct vm *vm)
 		if (ret < 0)
 			return ret;
 	}
+	/* virtio devices (virtio/devices.h); each names its own problem. */
+	if (vm->cfg->console_virtio && virtio_console__init(vm) < 0)
+		return -EINVAL;
+	for (unsigned int i = 0; i < vm->cfg->nr_disks; i++)
+		if (virtio_blk__init(vm, vm->cfg->disks[i]) < 0)
+			return -EINVAL;
+	for (unsigned int i = 0; i < vm->cfg->nr_nets; i++)
+		if (virtio_net__init(vm, vm->cfg->nets[i]) < 0)
+			return -EINVAL;
+	if (vm->cfg->rng && virtio_rng__init(vm) < 0)
+		return -EINVAL;
 	/* The PV-IC after them: it hands out IMS vectors for the assigned ADIs. */
 	return pvic__setup(vm);
 }
@@ -580,7 +592,7 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 
 	/* The I/O thread, then the devices (the console may watch stdin through it). */
 	STEP("event loop", event_loop__create(&vm->loop));
-	if (cfg->console_stdin)
+	if (cfg->console_stdin || cfg->virtio_console_stdin)
 		STEP("console terminal", term__raw(STDIN_FILENO));
 	STEP_LOGGED(create_devices(vm));
 	STEP("event loop thread", event_loop__start(vm->loop));

@@ -18,6 +18,7 @@ struct pci_root;
 struct event_loop;
 
 #define VM_MAX_ASSIGNED		16	/* --vfio-user and --vfio devices, each */
+#define VM_MAX_VIRTIO		8	/* --disk and --net devices, each */
 
 /* How the guest gets IMS interrupts of assigned devices (docs/pvic.md). */
 enum vm_ims_mode {
@@ -48,6 +49,14 @@ struct vm_config {
 	enum vm_ims_mode ims_mode;	/* --ims-mode */
 	bool irq_relay;			/* --irq-delivery=relay (default irqfd) */
 	bool trace_pvic;		/* --trace-pvic: log each PV-IC operation */
+	/* virtio devices (virtio/devices.h), in command-line order. */
+	bool console_virtio;		/* --console virtio: hvc0 */
+	bool virtio_console_stdin;	/* its input from stdin (then the serial port has none) */
+	bool rng;			/* --rng */
+	const char *disks[VM_MAX_VIRTIO];	/* --disk FILE[,ro][,serial=ID] */
+	unsigned int nr_disks;
+	const char *nets[VM_MAX_VIRTIO];	/* --net tap[,ifname=NAME][,mac=MAC] */
+	unsigned int nr_nets;
 };
 
 /* Why the VM stopped; the first reason recorded wins. */

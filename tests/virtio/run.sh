@@ -1,0 +1,236 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# virtio integration test: ONE boot of Debian's kernel under imsvm with
+# virtio-blk (a read-write image and a read-only one), virtio-net on a tap,
+# virtio-console (hvc0) and virtio-rng, driven by Linux's own drivers
+# (tests/virtio/guest-init). Checks, each a PASS/FAIL/SKIPPED line:
+#   drivers      all five virtio devices bound to their Linux drivers
+#   blk-read     the guest reads back what the host wrote (md5 both sides)
+#   blk-write    the host finds what the guest wrote, right after its flush
+#   blk-flush    the device saw flushes (write cache "write back" offered)
+#   blk-serial   the serial id given with --disk ...,serial=
+#   blk-discard  a discarded range reads as zeros on the host
+#   blk-ro       the read-only disk refuses writes, even forced, and is unchanged
+#   net-ping     ping from the guest to the tap's address
+#   net-tcp      a TCP transfer each way (md5 both sides)
+#   console      a line typed on imsvm's stdin comes back through hvc0
+#   rng          bytes from /dev/hwrng, from the virtio-rng device
+#
+# Needs /dev/kvm, /dev/net/tun (or the tun module under build/tests/virtio/
+# host/) and network namespaces: the whole test runs in a new network
+# namespace (unshare -n) holding only loopback and the tap. It runs inside
+# the emulated machine (tests/harness/), like tests/linux/run.sh. POSIX sh.
+#
+# Environment: IMSVM (build/imsvm), LINUX_BZIMAGE (build/tests/linux/vmlinuz),
+# VIRTIO_INITRD (build/tests/virtio/initrd.cpio), VIRTIO_TIMEOUT (400 s).
+
+IMSVM=${IMSVM:-build/imsvm}
+KERNEL=${LINUX_BZIMAGE:-build/tests/linux/vmlinuz}
+INITRD=${VIRTIO_INITRD:-build/tests/virtio/initrd.cpio}
+TIMEOUT=${VIRTIO_TIMEOUT:-400}
+CHECKS="drivers blk-read blk-write blk-flush blk-serial blk-discard blk-ro net-ping net-tcp console rng"
+MiB=1048576
+
+skip_all()
+{
+	for c in $CHECKS; do
+		echo "SKIPPED virtio/$c: $1"
+	done
+	exit 0
+}
+
+if [ -z "${VIRTIO_IN_NETNS:-}" ]; then
+	[ -x "$IMSVM" ] || skip_all "$IMSVM not built"
+	[ -r "$KERNEL" ] || skip_all "$KERNEL missing (tests/linux/prepare.sh)"
+	[ -r "$INITRD" ] || skip_all "$INITRD missing (tests/virtio/prepare.sh)"
+	[ -c /dev/kvm ] || skip_all "no /dev/kvm"
+	if [ ! -c /dev/net/tun ] && [ -r build/tests/virtio/host/tun.ko ]; then
+		insmod build/tests/virtio/host/tun.ko 2>/dev/null
+		n=0
+		while [ ! -c /dev/net/tun ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	fi
+	[ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
+	command -v unshare >/dev/null || skip_all "no unshare (network namespace)"
+	VIRTIO_IN_NETNS=1 exec unshare -n sh "$0" "$@"
+	skip_all "unshare -n failed"
+fi
+
+# ---- inside our own network namespace --------------------------------------
+failed=0
+tmp=${TMPDIR:-/tmp}/imsvm-virtio.$$
+mkdir -p "$tmp" || exit 1
+log=$tmp/console.log
+pass() { echo "PASS virtio/$1"; }
+fail()
+{
+	echo "FAIL virtio/$1: $2"
+	failed=1
+}
+value()
+{
+	sed -n "s/^.*VIRTIO-GUEST: $1 //p" "$log" | tr -d '\r' | head -n 1
+}
+md5() { md5sum | cut -d' ' -f1; }
+# region FILE OFF_MIB LEN_MIB: md5 of that part of FILE.
+region() { dd if="$1" bs=$MiB skip="$2" count="$3" 2>/dev/null | md5; }
+alive() { kill -0 "$pid" 2>/dev/null; }
+# wait_line KEY: until the guest printed KEY (or imsvm ended).
+wait_line()
+{
+	while ! grep -q "VIRTIO-GUEST: $1" "$log" 2>/dev/null; do
+		alive || return 1
+		sleep 0.2
+	done
+}
+
+ip link set lo up
+
+# Disk: 4 MiB of host data, 4 MiB the guest writes, 4 MiB to discard.
+dd if=/dev/urandom of="$tmp/disk.img" bs=$MiB count=12 2>/dev/null
+host_md5=$(region "$tmp/disk.img" 0 4)
+dd if=/dev/urandom of="$tmp/ro.img" bs=$MiB count=1 2>/dev/null
+ro_md5=$(md5 <"$tmp/ro.img")
+zero_md5=$(dd if=/dev/zero bs=$MiB count=1 2>/dev/null | md5)
+dd if=/dev/urandom of="$tmp/tcp.in" bs=$MiB count=1 2>/dev/null
+tcp_in_md5=$(md5 <"$tmp/tcp.in")
+token="hvc-token-$$-$(date +%s)"
+
+mkfifo "$tmp/in"
+exec 3<>"$tmp/in"
+
+echo "virtio: imsvm run $KERNEL --console virtio --disk ... --net tap --rng"
+"$IMSVM" run "$KERNEL" --initrd "$INITRD" --mem 512 --cpus 1 \
+	--cmdline "console=ttyS0 quiet panic=-1" --timeout "$TIMEOUT" \
+	--console virtio --rng \
+	--disk "$tmp/disk.img,serial=vtdisk1" --disk "$tmp/ro.img,ro" \
+	--net tap,ifname=vtap0,mac=52:54:00:aa:bb:cc \
+	<"$tmp/in" >"$log" 2>&1 &
+pid=$!
+# Show the console as it comes (keeps the harness watchdog fed).
+tail -f "$log" 2>/dev/null | sed 's/^/  | /' &
+tailpid=$!
+
+n=0
+while [ ! -e /sys/class/net/vtap0 ] && [ $n -lt 300 ] && alive; do
+	sleep 0.1
+	n=$((n + 1))
+done
+ip addr add 10.77.0.1/24 dev vtap0 2>/dev/null
+ip link set vtap0 up 2>/dev/null
+nc -l -p 5555 >"$tmp/tcp.out" &
+ncpid=$!
+
+if wait_line hvc-ready; then
+	echo "$token" >&3
+fi
+flushed_md5=
+if wait_line blk-flushed; then
+	flushed_md5=$(region "$tmp/disk.img" 4 4)
+	echo checked >&3
+fi
+if wait_line net-rx-listening; then
+	n=0
+	while [ $n -lt 10 ]; do
+		nc 10.77.0.2 6666 <"$tmp/tcp.in" && break
+		n=$((n + 1))
+		sleep 1
+	done
+fi
+wait $pid
+status=$?
+sleep 1
+kill $tailpid 2>/dev/null
+kill $ncpid 2>/dev/null
+exec 3>&-
+
+# ---- checks -------------------------------------------------------------
+if ! grep -q 'VIRTIO-GUEST: init-running' "$log"; then
+	fail drivers "/init never reported (imsvm status $status)"
+fi
+bound=$(grep -c 'VIRTIO-GUEST: virtio-dev .* virtio_' "$log")
+for id in 0x0001 0x0002 0x0003 0x0004; do
+	grep -q "VIRTIO-GUEST: virtio-dev $id virtio_" "$log" || bound="$bound, device $id unbound"
+done
+if [ "$bound" = 5 ]; then
+	pass drivers
+else
+	fail drivers "bound: $bound (want 5: net, 2 blk, console, rng)"
+fi
+
+got=$(value blk-host-md5)
+if [ "$got" = "$host_md5" ]; then pass blk-read
+else fail blk-read "guest read md5 '$got', host wrote $host_md5"; fi
+
+guest_md5=$(value blk-guest-md5)
+final_md5=$(region "$tmp/disk.img" 4 4)
+readback=$(value blk-readback-md5)
+if [ -n "$guest_md5" ] && [ "$flushed_md5" = "$guest_md5" ] && [ "$final_md5" = "$guest_md5" ] &&
+   [ "$readback" = "$guest_md5" ] && [ "$(value blk-write-status)" = 0 ]; then
+	pass blk-write
+else
+	fail blk-write "guest wrote '$guest_md5'; host saw '$flushed_md5' after the flush, '$final_md5' at exit; guest read back '$readback'"
+fi
+
+flushes=$(sed -n 's/.*virtio-blk0: .* \([0-9]*\) flushes.*/\1/p' "$log" | head -n 1)
+if [ "$(value blk-write-cache)" = "write back" ] && [ -n "$flushes" ] && [ "$flushes" -gt 0 ]; then
+	pass blk-flush
+else
+	fail blk-flush "write_cache '$(value blk-write-cache)', flushes seen '${flushes}'"
+fi
+
+if [ "$(value blk-serial)" = vtdisk1 ]; then pass blk-serial
+else fail blk-serial "serial '$(value blk-serial)', want vtdisk1"; fi
+
+disc=$(region "$tmp/disk.img" 8 1)
+if [ "$(value blk-discard-status)" = 0 ] && [ "$disc" = "$zero_md5" ]; then
+	pass blk-discard
+else
+	fail blk-discard "blkdiscard status '$(value blk-discard-status)', range md5 $disc (zeros: $zero_md5)"
+fi
+
+refused=$(sed -n 's/.*virtio-blk1: .* \([0-9]*\) read-only refusals.*/\1/p' "$log" | head -n 1)
+if [ "$(value blk-ro-flag)" = 1 ] && [ "$(value blk-ro-md5)" = "$ro_md5" ] &&
+   [ "$(value blk-ro-write-status)" != 0 ] && [ "$(value blk-ro-forced-write-status)" != 0 ] &&
+   [ "$(md5 <"$tmp/ro.img")" = "$ro_md5" ] && [ -n "$refused" ] && [ "$refused" -gt 0 ]; then
+	pass blk-ro
+else
+	fail blk-ro "ro flag '$(value blk-ro-flag)', read md5 ok: $([ "$(value blk-ro-md5)" = "$ro_md5" ] && echo yes || echo no), write status '$(value blk-ro-write-status)', forced '$(value blk-ro-forced-write-status)', device refusals '$refused', image unchanged: $([ "$(md5 <"$tmp/ro.img")" = "$ro_md5" ] && echo yes || echo no)"
+fi
+
+ping_line=$(value net-ping)
+case "$ping_line" in
+*" 3 packets received"*) pass net-ping ;;
+*) fail net-ping "first ping: '$(value net-ping-first)', then: '$ping_line'" ;;
+esac
+
+tx_md5=$(value net-tx-md5)
+out_md5=$(md5 <"$tmp/tcp.out" 2>/dev/null)
+rx=$(value net-rx-md5)
+if [ -n "$tx_md5" ] && [ "$out_md5" = "$tx_md5" ] && [ "$rx" = "$tcp_in_md5 $MiB" ]; then
+	pass net-tcp
+else
+	fail net-tcp "guest sent '$tx_md5', host got '$out_md5'; host sent $tcp_in_md5, guest got '$rx'"
+fi
+
+if grep -q 'VIRTIO-GUEST: hvc-ready' "$log" && [ "$(value hvc-echo)" = "$token" ]; then
+	pass console
+else
+	fail console "hvc-ready seen: $(grep -c 'VIRTIO-GUEST: hvc-ready' "$log"), echo '$(value hvc-echo)', want '$token'"
+fi
+
+case "$(value rng-current)" in
+virtio_rng*)
+	if [ "$(value rng-bytes)" = 256 ] && [ "$(value rng-differ)" = yes ]; then
+		pass rng
+	else
+		fail rng "bytes '$(value rng-bytes)', two reads differ: '$(value rng-differ)'"
+	fi ;;
+*) fail rng "rng_current '$(value rng-current)'" ;;
+esac
+
+if [ $status -ne 0 ] || ! grep -q 'VIRTIO-GUEST: done' "$log"; then
+	echo "virtio: imsvm exit status $status (guest done: $(grep -c 'VIRTIO-GUEST: done' "$log"))"
+fi
+rm -rf "$tmp"
+exit $failed

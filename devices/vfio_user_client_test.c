@@ -263,7 +263,8 @@ static void region_info(int sock, struct vfu_msg *m)
 	r.info.flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
 		       VFIO_REGION_INFO_FLAG_MMAP | VFIO_REGION_INFO_FLAG_CAPS;
 	if (q->argsz < sizeof(r)) {
-		/* libvfio-user: the size needed, no caps, no fd. */
+		/* libvfio-user: the size needed, CAPS clear, no fd (observed flags 0x7). */
+		r.info.flags &= ~VFIO_REGION_INFO_FLAG_CAPS;
 		reply(sock, m, &r.info, sizeof(r.info));
 		return;
 	}

@@ -139,7 +139,12 @@ int vfu_client__region_info(struct vfu_client *c, u32 index, struct vfu_region *
 		r = (const void *)m.payload;
 		if (m.len < sizeof(*r) || m.nfds > 1 || m.len > argsz)
 			return bad_reply(c, &m, "GET_REGION_INFO");
-		if (r->argsz > argsz && (r->flags & VFIO_REGION_INFO_FLAG_CAPS)) {
+		/*
+		 * A bigger argsz means the capabilities did not fit. libvfio-user says so
+		 * with CAPS clear in the short reply (flags MMAP only, no fd): retry on
+		 * argsz alone.
+		 */
+		if (r->argsz > argsz) {
 			if (r->argsz > MAX_REGION_INFO)
 				return bad_reply(c, &m, "GET_REGION_INFO");
 			argsz = r->argsz;

@@ -255,8 +255,10 @@ static const struct ims_consumer_ops consumer_ops = { .added = src_added,
 void pvic__log_counters(struct pvic_dev *p)
 {
 	pthread_mutex_lock(&p->lock);
-	pr_info("pvic: %llu batches, %llu commits, %llu batches refused, %llu interrupts relayed",
+	pr_info("pvic: %llu batches, %llu commits, %llu device requests, %llu batches refused, "
+		"%llu interrupts relayed",
 		(unsigned long long)p->core.cnt.batches, (unsigned long long)p->core.cnt.commits,
+		(unsigned long long)p->be.device_calls,
 		(unsigned long long)({
 			u64 t = 0;
 			for (int i = 0; i < PVIC_NR_ERR; i++)

@@ -216,8 +216,10 @@ static int gsi(void *opaque, u32 h)
 
 static int bind(void *opaque, void *dev, u32 first, u32 n, const int *efds)
 {
+	struct pvic_kvm_be *be = opaque;
 	struct ims_source *src = dev;
 
+	be->device_calls++;
 	if (src->failed)
 		return -ENODEV;
 	return src->ops->bind(src->opaque, first, n, efds);
@@ -225,8 +227,10 @@ static int bind(void *opaque, void *dev, u32 first, u32 n, const int *efds)
 
 static int unbind(void *opaque, void *dev, u32 first, u32 n)
 {
+	struct pvic_kvm_be *be = opaque;
 	struct ims_source *src = dev;
 
+	be->device_calls++;
 	if (src->failed)
 		return -ENODEV;
 	return src->ops->unbind(src->opaque, first, n);

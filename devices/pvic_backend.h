@@ -28,6 +28,7 @@ struct pvic_kvm_be {
 	struct pvic_relay_vec **rvec;	/* PVIC_IRT_SIZE, by handle (relay only) */
 	pthread_mutex_t relay_lock;	/* the messages of relay vectors */
 	u64 relayed;			/* interrupts injected by imsvm (atomic) */
+	u64 device_calls;		/* SET_IRQS requests (bind and unbind) */
 	struct irq_routing *routing;
 	struct irq_group **vec;		/* PVIC_IRT_SIZE, by handle */
 	u32 *touched;			/* handles updated since the last commit */

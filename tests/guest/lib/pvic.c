@@ -56,11 +56,20 @@ int pvic_submit(struct pvic *p, u32 op, u32 adi, u32 count, u32 flags)
 	h->adi = adi;
 	h->count = count;
 	h->flags = flags;
-	h->seq = pvic_reg(p, PVIC_REG_NEXT_SEQ);
+	h->seq = p->in_step ? p->seq : pvic_reg(p, PVIC_REG_NEXT_SEQ);
 	barrier();
 	pvic_wreg(p, PVIC_REG_DOORBELL, PVIC_DOORBELL_RING);
 	barrier();
 	p->doorbells++;
+	/* docs/pvic.md section 4: a matched sequence number always advances. */
+	if (op == PVIC_OP_NEGOTIATE) {
+		p->in_step = READ_ONCE(h->status) == 0;
+		p->seq = h->seq + 1;
+	} else if (READ_ONCE(h->status) == PVIC_EPROTO) {
+		p->in_step = false;	/* lost track (or not negotiated): ask again */
+	} else {
+		p->seq = h->seq + 1;
+	}
 	return READ_ONCE(h->status);
 }
 

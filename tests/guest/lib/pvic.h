@@ -16,6 +16,8 @@ struct pvic {
 	volatile u32 *regs;		/* BAR0 */
 	struct pvic_page *page;		/* the command page (4 KiB aligned, identity-mapped) */
 	u32 features;			/* accepted by NEGOTIATE */
+	u32 seq;			/* the next batch's sequence number (NEXT_SEQ) */
+	bool in_step;			/* seq known: no NEXT_SEQ read (an exit) per batch */
 	u64 doorbells;			/* batches sent (one exit each) */
 };
 
@@ -36,7 +38,11 @@ static inline u32 pvic_adi(u32 slot)
 	return PVIC_ADI_ID(0, 0, slot, 0);
 }
 
-/* One doorbell: header filled from the arguments, seq from NEXT_SEQ. */
+/*
+ * One doorbell: header filled from the arguments. The sequence number is
+ * counted here after NEGOTIATE (one exit per batch: the doorbell write);
+ * before it, or after a refusal for EPROTO, it is read from NEXT_SEQ.
+ */
 int pvic_submit(struct pvic *p, u32 op, u32 adi, u32 count, u32 flags);
 int pvic_negotiate(struct pvic *p, u32 features);
 int pvic_query(struct pvic *p, u32 adi, struct pvic_adi_info *out);

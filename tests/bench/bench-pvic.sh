@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The PV-IC (issue 6, docs/pvic.md): exits read from KVM's binary stats
+# (imsvm --stats) and imsvm's PV-IC counters, one measured operation per
+# boot of tests/guest/x86/pvic_bench.c with the ADI simulator assigned, the
+# difference with a boot that does everything else being the operation's
+# cost. Baselines in the same run: --irq-delivery=relay for delivery;
+# --ims-mode=trap for installation is not implemented (n/a).
+set -u
+cd "$(dirname "$0")/../.."
+. tests/bench/lib.sh
+
+SIM=${SIM:-build/imsvm-adisim}
+KERNEL=${PVIC_BENCH_KERNEL:-build/tests/guest/x86/pvic_bench.elf}
+REPS=${BENCH_PVIC_REPS:-3}
+out=$BENCH_OUT/pvic
+mkdir -p "$out"
+
+for f in "$IMSVM" "$SIM" "$KERNEL"; do
+	if [ ! -e "$f" ]; then
+		bench_row "PV-IC" "n/a ($f missing)" "n/a" "n/a" ""
+		exit 0
+	fi
+done
+if [ ! -c /dev/kvm ]; then
+	bench_row "PV-IC" "n/a (no /dev/kvm)" "n/a" "n/a" ""
+	exit 0
+fi
+
+sim_pid=
+start_sim()
+{
+	rm -f "$out/sim.sock"
+	"$SIM" --socket-path="$out/sim.sock" >"$out/sim.log" 2>&1 &
+	sim_pid=$!
+	for _ in $(seq 100); do [ -e "$out/sim.sock" ] && return 0; sleep 0.05; done
+	return 1
+}
+stop_sim() { [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null; sim_pid=; }
+trap stop_sim EXIT
+
+# boot TAG EXTRA_ARGS CMDLINE: one boot; its log in $out/TAG.log.
+boot()
+{
+	local tag=$1 extra=$2 cmdline=$3
+	start_sim || { bench_log "pvic: simulator did not start"; return 1; }
+	# shellcheck disable=SC2086
+	"$IMSVM" run --stats --timeout 120 $extra --vfio-user "$out/sim.sock" \
+		--cmdline "$cmdline" "$KERNEL" >"$out/$tag.log" 2>&1
+	stop_sim
+	grep -q 'EXIT: STATUS=0' "$out/$tag.log"
+}
+
+# stat TAG KEY: KEY=value summed over the vCPUs' "stats: vcpuN:" lines.
+stat()
+{
+	sed -n 's/.*stats: vcpu[0-9]*: //p' "$out/$1.log" | tr ' ' '\n' |
+		awk -F= -v k="$2" '$1 == k { s += $2; n++ } END { if (n) print s }'
+}
+bench() { sed -n 's/^BENCH: //p' "$out/$1.log" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1; }
+relayed() { sed -n 's/.* \([0-9]*\) interrupts relayed.*/\1/p' "$out/$1.log" | head -n 1; }
+devreq() { sed -n 's/.* \([0-9]*\) device requests.*/\1/p' "$out/$1.log" | head -n 1; }
+
+# Median over REPS boots of (KEY of TAG's boot - KEY of the op=none boot).
+measure()	# NAME EXTRA CMDLINE KEY -> prints "median min max"
+{
+	local name=$1 extra=$2 cmdline=$3 key=$4 f=$out/$1.vals
+	: >"$f"
+	for _ in $(seq "$REPS"); do
+		boot base "$extra" "op=none" && boot "$name" "$extra" "$cmdline" || continue
+		a=$(stat "$name" "$key")
+		b=$(stat base "$key")
+		[ -n "$a" ] && [ -n "$b" ] && echo $((a - b)) >>"$f"
+	done
+	bench_summary "$f"
+}
+
+for n in 1 64 2048; do
+	s=$(measure "install$n" "" "op=install n=$n" exits)
+	m=$(measure "install$n-mmio" "" "op=install n=$n" mmio_exits)
+	bench_row "PV-IC: VM exits to install $n IMS vectors" \
+		"$(bench_fmt "$s" 1 exits) ($(bench_fmt "$m" 1 MMIO))" \
+		"n/a (--ims-mode=trap not implemented)" "n/a" \
+		"target one exit per batch: $(( (n + 125) / 126 )) batch(es) of 126"
+done
+
+k=100
+s=$(measure retarget "" "op=retarget k=$k" mmio_exits)
+dev="n/a"
+if boot retarget-dev "" "op=retarget k=$k" && boot base-dev "" "op=retarget k=0"; then
+	a=$(devreq retarget-dev)
+	b=$(devreq base-dev)
+	[ -n "$a" ] && [ -n "$b" ] && dev=$((a - b))
+fi
+bench_row "PV-IC: RETARGET x$k" "$(bench_fmt "$s" 1 "MMIO exits") / $dev device requests" \
+	"n/a" "n/a" "target: one exit each, zero device accesses"
+
+# Delivery: irqfd against relay, same guest, device and rate. "paced": a
+# rate the guest keeps up with, for the cost of each interrupt; "storm": the
+# device as fast as the simulator goes, for throughput.
+storm()	# LABEL HZ
+{
+	local label=$1 hz=$2 mode extra irqs cyc
+	for mode in irqfd relay; do
+		extra=""
+		[ $mode = relay ] && extra="--irq-delivery=relay"
+		: >"$out/$label-$mode.rate"
+		: >"$out/$label-$mode.imsvm"
+		: >"$out/$label-$mode.exits"
+		for _ in $(seq "$REPS"); do
+			boot "$label-$mode" "$extra" "op=storm hz=$hz secs=1" || continue
+			boot "quiet-$mode" "$extra" "op=storm hz=0 secs=1" || continue
+			irqs=$(bench "$label-$mode" irqs)
+			cyc=$(bench "$label-$mode" cycles)
+			[ "${irqs:-0}" -gt 0 ] || continue
+			awk -v i="$irqs" -v c="$cyc" 'BEGIN { printf "%.0f\n", i * 1e9 / c }' \
+				>>"$out/$label-$mode.rate"
+			awk -v r="$(relayed "$label-$mode")" -v i="$irqs" \
+				'BEGIN { printf "%.3f\n", r / i }' >>"$out/$label-$mode.imsvm"
+			awk -v a="$(stat "$label-$mode" exits)" -v b="$(stat "quiet-$mode" exits)" \
+				-v i="$irqs" 'BEGIN { printf "%.3f\n", (a - b) / i }' \
+				>>"$out/$label-$mode.exits"
+		done
+	done
+}
+
+PACED_HZ=${BENCH_PVIC_PACED_HZ:-200}
+STORM_HZ=${BENCH_PVIC_STORM_HZ:-10000}
+storm paced "$PACED_HZ"
+ii=$(bench_summary "$out/paced-irqfd.imsvm")
+ir=$(bench_summary "$out/paced-relay.imsvm")
+bench_row "PV-IC: imsvm wakeups per delivered interrupt ($PACED_HZ Hz)" "$(bench_fmt "$ii" 1 "")" \
+	"$(bench_fmt "$ir" 1 "(relay)")" "n/a" "target 0 with irqfd"
+ei=$(bench_summary "$out/paced-irqfd.exits")
+er=$(bench_summary "$out/paced-relay.exits")
+bench_row "PV-IC: KVM exits per delivered interrupt ($PACED_HZ Hz, minus a quiet boot)" \
+	"$(bench_fmt "$ei" 1 "")" "$(bench_fmt "$er" 1 "(relay)")" "n/a" \
+	"exits of the vCPU, not into imsvm"
+storm storm "$STORM_HZ"
+ri=$(bench_summary "$out/storm-irqfd.rate")
+rr=$(bench_summary "$out/storm-relay.rate")
+bench_row "PV-IC: interrupts delivered per 1e9 TSC cycles (device at $STORM_HZ Hz)" \
+	"$(bench_fmt "$ri" 1 irqs)" "$(bench_fmt "$rr" 1 "irqs (relay)")" \
+	"$(bench_ratio "$ri" "$rr")" "irqfd / relay; the guest's handler bounds both"

@@ -195,6 +195,7 @@ add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
 add_suite "$KVM_MODE" assign tests/assign/run.sh optional
 emulated_suites+=("harness|build/tests/harness/kvm-check")
 add_suite emulated linux tests/linux/run.sh
+add_suite emulated linux-modules tests/linux-modules/run.sh
 
 for s in "${kvm_suites[@]}"; do
 	tally < <(bash -c "$(suite_cmd "${s%%|*}" "${s#*|}")")

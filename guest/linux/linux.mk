@@ -40,3 +40,11 @@ $(GUEST_MODULES) &: $(GUEST_MOD_SRCS) devices/pvic/pvic_abi.h devices/adisim/reg
 
 guest-modules-clean:
 	$(Q)rm -rf $(GUEST_MOD_OUT)
+
+# The end-to-end test's initramfs (tests/linux-modules/prepare.sh; it never
+# fails: without modules the test says SKIPPED). `check` is defined before
+# the fragments are included: add the prerequisite here.
+.PHONY: linux-modules-initrd
+linux-modules-initrd:
+	$(Q)./tests/linux-modules/prepare.sh
+check: linux-modules-initrd

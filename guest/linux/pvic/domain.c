@@ -186,6 +186,7 @@ static void pvic_domain_free(struct irq_domain *domain, unsigned int virq, unsig
 			pvic_adi_flush_free(adi);
 		adi = v->adi;
 		spin_lock_irqsave(&adi->free_lock, flags);
+		list_del(&v->node);
 		adi->pending[adi->nr_pending++] = v->handle;
 		flush = adi->nr_pending == PVIC_FREE_BATCH || !adi->defer_free;
 		spin_unlock_irqrestore(&adi->free_lock, flags);
@@ -220,6 +221,7 @@ static int pvic_domain_alloc(struct irq_domain *domain, unsigned int virq,
 	u32 placeholder = per_cpu(x86_cpu_to_apicid, cpumask_first(cpu_online_mask));
 	struct pvic_entry *e;
 	struct pvic_vec **vecs;
+	unsigned long flags;
 	unsigned int i, base, n;
 	int ret;
 
@@ -291,6 +293,10 @@ static int pvic_domain_alloc(struct irq_domain *domain, unsigned int virq,
 		 * new CPU, not the one after.
 		 */
 		irq_set_status_flags(virq + i, IRQ_MOVE_PCNTXT);
+		v->irq = virq + i;
+		spin_lock_irqsave(&adi->free_lock, flags);
+		list_add_tail(&v->node, &adi->vecs);
+		spin_unlock_irqrestore(&adi->free_lock, flags);
 		p->live_vectors++;
 	}
 	kfree(vecs);

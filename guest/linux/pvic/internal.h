@@ -74,7 +74,8 @@ struct imsvm_pvic_adi {
 	void (*removed)(void *priv);
 	void *priv;
 
-	spinlock_t free_lock;		/* the pending FREE batch */
+	spinlock_t free_lock;		/* the pending FREE batch, vecs */
+	struct list_head vecs;		/* struct pvic_vec of live handles */
 	bool defer_free;
 	u32 nr_pending;
 	u32 pending[PVIC_FREE_BATCH];
@@ -83,6 +84,8 @@ struct imsvm_pvic_adi {
 /* Per Linux interrupt: its handle and what the host's route says. */
 struct pvic_vec {
 	struct imsvm_pvic_adi *adi;
+	struct list_head node;		/* in adi->vecs */
+	unsigned int irq;
 	u32 handle;
 	u32 ims_index;
 	u32 dest;			/* APIC id of the host route */

@@ -53,6 +53,7 @@ struct imsvm_pvic_adi *imsvm_pvic_adi_get(struct pci_dev *pdev,
 	adi->removed = removed;
 	adi->priv = priv;
 	spin_lock_init(&adi->free_lock);
+	INIT_LIST_HEAD(&adi->vecs);
 
 	ret = pvic_query_adi(p, adi->id, &info);
 	if (!ret && (info.state & PVIC_ADI_FAILED))
@@ -287,6 +288,32 @@ static int stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(stats);
 
+/* Per live vector: the host's route next to what Linux chose. */
+static int vectors_show(struct seq_file *m, void *unused)
+{
+	struct pvic *p = m->private;
+	struct imsvm_pvic_adi *adi;
+	struct pvic_vec *v;
+	unsigned long flags;
+
+	seq_puts(m, "# adi irq handle ims route_apic route_vector masked linux_apic linux_vector\n");
+	mutex_lock(&p->adis_lock);
+	list_for_each_entry(adi, &p->adis, node) {
+		spin_lock_irqsave(&adi->free_lock, flags);
+		list_for_each_entry(v, &adi->vecs, node) {
+			struct irq_cfg *cfg = irqd_cfg(irq_get_irq_data(v->irq));
+
+			seq_printf(m, "%s %u %u %u %u %u %u %u %u\n", pci_name(adi->pdev), v->irq,
+				   v->handle, v->ims_index, v->dest, v->vector, v->masked,
+				   cfg ? cfg->dest_apicid : 0, cfg ? cfg->vector : 0);
+		}
+		spin_unlock_irqrestore(&adi->free_lock, flags);
+	}
+	mutex_unlock(&p->adis_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vectors);
+
 /* ---- PCI driver --------------------------------------------------------- */
 
 static int pvic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -354,6 +381,7 @@ static int pvic_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_drvdata(pdev, p);
 	p->debugfs = debugfs_create_dir(DRV_NAME, NULL);
 	debugfs_create_file("stats", 0444, p->debugfs, p, &stats_fops);
+	debugfs_create_file("vectors", 0444, p->debugfs, p, &vectors_fops);
 	dev_info(&pdev->dev, "PV-IC %u.%u: features %#x, %u entries per batch, %u vCPUs, %u ADIs\n",
 		 version >> 16, version & 0xFFFF, p->features, p->max_entries, p->nr_vcpus,
 		 readl(p->regs + PVIC_REG_NR_ADIS));

@@ -1,0 +1,185 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Linux guest modules end to end (issue 7): boot Debian's kernel under
+# `imsvm run` with the ADI simulator assigned (--vfio-user) and the PV-IC,
+# the initramfs of prepare.sh, 2 vCPUs. Its /init (guest-init) loads
+# imsvm-pvic.ko and imsvm-adisim.ko, gets 64 IMS vectors, runs a descriptor
+# on every vector, checks each completion interrupt on the CPU Linux chose,
+# moves a vector to the other CPU through /proc/irq/N/smp_affinity, checks
+# the next interrupt lands there, unloads and checks every handle is freed.
+#
+# Host-side check: the affinity change makes no device access by imsvm.
+# The guest stops before and after writing smp_affinity ("LMOD-SYNC tag"
+# on its console); this script then has the simulator write its counters
+# (SIGUSR1, --stats-json) and types the tag back on the guest's console.
+# The simulator's message count must not change in between. At the end
+# the simulator is killed: the guest must learn it from the PV-IC's event
+# interrupt (ADI_REMOVED) and unload cleanly.
+#
+# POSIX sh, run inside the emulated machine from the top of the tree.
+# Prints PASS/FAIL/SKIPPED lines; exit status 1 if a check failed.
+# Environment: IMSVM (build/imsvm), ADISIM (build/imsvm-adisim),
+# LINUX_BZIMAGE (build/tests/linux/vmlinuz), LMOD_INITRD
+# (build/tests/linux/modules-initrd.cpio), LINUX_TIMEOUT (600 s).
+
+IMSVM=${IMSVM:-build/imsvm}
+ADISIM=${ADISIM:-build/imsvm-adisim}
+KERNEL=${LINUX_BZIMAGE:-build/tests/linux/vmlinuz}
+INITRD=${LMOD_INITRD:-build/tests/linux/modules-initrd.cpio}
+TIMEOUT=${LINUX_TIMEOUT:-600}
+P=linux-modules
+GUEST_CHECKS="module-load-pvic pvic-bind module-load-adisim adisim-bind alloc-64-one-batch
+descriptors-every-vector irq-on-chosen-cpu route-is-linux-choice affinity-next-irq-on-new-cpu
+route-is-linux-choice-after-retarget descriptors-after-retarget
+module-unload-adisim handles-freed event-adi-removed run-refused-after-removal
+module-unload-after-removal module-unload-pvic"
+HOST_CHECKS="retarget-no-device-messages imsvm-exit-0"
+
+skip_all()
+{
+	for c in $GUEST_CHECKS $HOST_CHECKS; do
+		echo "SKIPPED $P/$c: $1"
+	done
+	exit 0
+}
+
+[ -x "$IMSVM" ] || skip_all "$IMSVM not built"
+[ -x "$ADISIM" ] || skip_all "$ADISIM not built"
+[ -r "$KERNEL" ] || skip_all "$KERNEL missing (tests/linux/prepare.sh)"
+[ -r "$INITRD" ] || skip_all "$INITRD missing (tests/linux-modules/prepare.sh: make guest-modules failed?)"
+[ -c /dev/kvm ] || skip_all "no /dev/kvm"
+
+tmp=${TMPDIR:-/tmp}/imsvm-lmod.$$
+mkdir -p "$tmp" || exit 1
+simpid=
+vmpid=
+cleanup()
+{
+	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null
+	[ -n "$simpid" ] && kill "$simpid" 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+sock=$tmp/adi0.sock
+json=$tmp/sim.json
+# The simulator counts received messages only with --fail-after: a limit
+# never reached.
+"$ADISIM" --socket-path="$sock" --stats-json="$json" --fail-after=4000000000 \
+	--fail-mode=error >"$tmp/sim.log" 2>&1 &
+simpid=$!
+i=0
+while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -S "$sock" ] || { cat "$tmp/sim.log"; skip_all "the ADI simulator did not start"; }
+
+# sim_messages: the simulator's count of vfio-user messages received, fresh.
+sim_messages()
+{
+	rm -f "$json"
+	kill -USR1 "$simpid"
+	n=0
+	while [ $n -lt 100 ]; do
+		if [ -s "$json" ] && grep -q '"messages"' "$json" && tail -n 1 "$json" | grep -q '}'; then
+			sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' "$json"
+			return
+		fi
+		sleep 0.1
+		n=$((n + 1))
+	done
+	echo "?"
+}
+
+# The guest's console input: a FIFO this script keeps open for writing.
+mkfifo "$tmp/in"
+exec 3<>"$tmp/in"
+log=$tmp/vm.log
+echo "$P: imsvm run $KERNEL --initrd $INITRD --cpus 2 --mem 512 --vfio-user $sock --trace-pvic --stats"
+timeout -s KILL $((TIMEOUT + 30)) "$IMSVM" run "$KERNEL" --initrd "$INITRD" --cpus 2 --mem 512 \
+	--vfio-user "$sock" --trace-pvic --stats --timeout "$TIMEOUT" \
+	--cmdline "console=ttyS0 quiet panic=-1" <&3 >"$log" 2>&1 &
+vmpid=$!
+
+# Serve the guest's sync points while it runs; show its results as they come.
+handled=0
+shown=0
+m_begin= m_end=
+while kill -0 "$vmpid" 2>/dev/null; do
+	sleep 0.2
+	lines=$(grep -c '' "$log")
+	if [ "$lines" -gt "$shown" ]; then
+		sed -n "$((shown + 1)),${lines}p" "$log" | grep -E 'LMOD-(RESULT|INFO)|Kernel panic|BUG|WARNING|imsvm' |
+			grep -v 'pvic: [A-Z_]* adi ' | sed 's/^/  | /'
+		shown=$lines
+	fi
+	n=$(grep -c '^LMOD-SYNC ' "$log")
+	while [ "$handled" -lt "$n" ]; do
+		handled=$((handled + 1))
+		tag=$(grep '^LMOD-SYNC ' "$log" | sed -n "${handled}p" | tr -d '\r' | cut -d' ' -f2)
+		case "$tag" in
+		retarget-begin) m_begin=$(sim_messages) ;;
+		retarget-end) m_end=$(sim_messages) ;;
+		kill-device)
+			kill "$simpid"
+			wait "$simpid" 2>/dev/null
+			simpid= ;;
+		esac
+		echo "$tag" >&3
+	done
+done
+wait "$vmpid"
+status=$?
+vmpid=
+tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
+
+failed=0
+first_skip=
+for c in $GUEST_CHECKS; do
+	line=$(grep -E "^LMOD-RESULT [A-Z]+ $c(:|\$)" "$log" | head -n 1)
+	case "$line" in
+	"LMOD-RESULT PASS $c"*) echo "PASS $P/$c" ;;
+	"LMOD-RESULT FAIL $c"*) echo "FAIL $P/${line#LMOD-RESULT FAIL }"; failed=1 ;;
+	"LMOD-RESULT SKIPPED $c"*)
+		echo "SKIPPED $P/${line#LMOD-RESULT SKIPPED }"
+		[ -z "$first_skip" ] && first_skip=${line#LMOD-RESULT SKIPPED $c: } ;;
+	*)
+		if [ -n "$first_skip" ]; then
+			echo "SKIPPED $P/$c: $first_skip"
+		else
+			echo "FAIL $P/$c: the guest never reported it (imsvm status $status)"
+			failed=1
+		fi ;;
+	esac
+done
+
+if grep -q '^LMOD-RESULT PASS affinity-next-irq-on-new-cpu' "$log"; then
+	echo "  | simulator messages: $m_begin at retarget-begin, $m_end at retarget-end"
+	echo "  | PV-IC trace between them: $(sed -n '/LMOD-SYNC retarget-begin/,/LMOD-SYNC retarget-end/p' "$log" | grep -c 'pvic: RETARGET') PV-IC RETARGET trace line(s)"
+	# m_begin > 0: the count works (the session's set-up was counted).
+	if [ -n "$m_begin" ] && [ "$m_begin" != "?" ] && [ "$m_begin" -gt 0 ] &&
+	   [ "$m_begin" = "$m_end" ]; then
+		echo "PASS $P/retarget-no-device-messages"
+	else
+		echo "FAIL $P/retarget-no-device-messages: simulator messages $m_begin -> $m_end across the affinity change"
+		failed=1
+	fi
+elif [ -n "$first_skip" ]; then
+	echo "SKIPPED $P/retarget-no-device-messages: $first_skip"
+else
+	echo "FAIL $P/retarget-no-device-messages: no affinity change to measure"
+	failed=1
+fi
+
+if [ $status -eq 0 ] && grep -q '^LMOD-DONE' "$log"; then
+	echo "PASS $P/imsvm-exit-0"
+else
+	echo "FAIL $P/imsvm-exit-0: imsvm exit status $status$(grep -q '^LMOD-DONE' "$log" || echo ', the guest never finished')"
+	failed=1
+fi
+if [ $failed -ne 0 ]; then
+	echo "  | --- last 40 lines of the VM log"
+	tail -n 40 "$log" | sed 's/^/  | /'
+fi
+grep -i 'pvic' "$log" | grep -iv 'LMOD\|trace' | tail -n 5 | sed 's/^/  | /'
+exit $failed

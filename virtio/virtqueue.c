@@ -222,6 +222,13 @@ int virtq__pop(struct virtq *q, struct virtq_chain *c)
 	return 1;
 }
 
+void virtq__unpop(struct virtq *q)
+{
+	q->last_avail--;
+	/* avail_event must not run ahead of what we still need kicks for. */
+	virtq__enable_notify(q);
+}
+
 void virtq__push(struct virtq *q, u16 head, u32 len)
 {
 	struct vring_used_elem *e = &q->used->ring[q->used_idx % q->num];

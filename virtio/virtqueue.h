@@ -75,10 +75,7 @@ bool virtq__has_avail(struct virtq *q);
 int __must_check virtq__pop(struct virtq *q, struct virtq_chain *c);
 
 /* Undo the last successful pop (the device could not use the chain yet). */
-static inline void virtq__unpop(struct virtq *q)
-{
-	q->last_avail--;
-}
+void virtq__unpop(struct virtq *q);
 
 /* Give chain @head back with @len bytes written into it. */
 void virtq__push(struct virtq *q, u16 head, u32 len);

@@ -13,6 +13,7 @@
 #            when present): host or emulated
 #   harness  the emulated machine's self-test (kvm-check)           } always in the
 #   linux    real Linux guest (tests/linux/run.sh)                  } emulated machine
+#   virtio   virtio devices with Linux's drivers (tests/virtio/run.sh) }
 #
 # KVM=auto (default) uses the host's /dev/kvm when there is one, the
 # emulated machine (tests/harness/) otherwise; KVM=emulated forces the
@@ -195,6 +196,7 @@ add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
 add_suite "$KVM_MODE" assign tests/assign/run.sh optional
 emulated_suites+=("harness|build/tests/harness/kvm-check")
 add_suite emulated linux tests/linux/run.sh
+add_suite emulated virtio tests/virtio/run.sh optional
 add_suite emulated linux-modules tests/linux-modules/run.sh
 
 for s in "${kvm_suites[@]}"; do
@@ -218,6 +220,8 @@ run_emulated_batch()
 	elif ! tests/linux/prepare.sh; then
 		why="building the Linux guest material failed"
 	fi
+	# The virtio guest's initramfs; without it tests/virtio/run.sh says SKIPPED.
+	[ -z "$why" ] && [ -x tests/virtio/prepare.sh ] && tests/virtio/prepare.sh >&2
 	if [ -n "$why" ]; then
 		for s in "${emulated_suites[@]}"; do
 			suite_begin "${s%%|*}"

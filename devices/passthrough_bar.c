@@ -40,6 +40,8 @@ static void trap_read(void *opaque, u64 offset, void *data, u32 len)
 	}
 	if (pt_msix__access(pt, s->bar->index, off, data, len, false))
 		return;
+	if (pt_ims__trap_access(pt, s->bar->index, off, data, len, false))
+		return;
 	pt__count(&pt->st.trapped_reads);
 	if (pt__be_region_read(pt, s->bar->index, off, data, len) < 0) {
 		pt__count(&pt->st.backend_errors);
@@ -56,6 +58,8 @@ static void trap_write(void *opaque, u64 offset, const void *data, u32 len)
 	if (atomic_load(&pt->failed))
 		return;
 	if (pt_msix__access(pt, s->bar->index, off, (void *)data, len, true))
+		return;
+	if (pt_ims__trap_access(pt, s->bar->index, off, (void *)data, len, true))
 		return;
 	pt__count(&pt->st.trapped_writes);
 	if (pt__be_region_write(pt, s->bar->index, off, data, len) < 0)
@@ -187,7 +191,8 @@ static int setup_bar(struct passthrough *pt, struct pt_bar *bar)
 	for (u64 off = 0; off < bar->size; off += PT_PAGE) {
 		void *host = NULL;
 
-		if (bar->maps && off < r.size && !msix_page(pt, bar->index, off))
+		if (bar->maps && off < r.size && !msix_page(pt, bar->index, off) &&
+		    !pt_ims__traps_bar(pt, bar->index))
 			host = page_host(bar, off);
 		ret = add_seg(bar, off, PT_PAGE, host);
 		if (ret < 0)

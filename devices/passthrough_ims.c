@@ -16,6 +16,7 @@
 #include "devices/passthrough_priv.h"
 #include "vmm/ims_source.h"
 #include "vmm/log.h"
+#include "vmm/vm.h"
 
 #define SET_TRIGGER_FDS	(VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER)
 
@@ -101,6 +102,8 @@ int pt_ims__setup(struct passthrough *pt)
 	u32 index, count;
 	int ret;
 
+	if (pt->vm->cfg && pt->vm->cfg->ims_mode == VM_IMS_TRAP)
+		return pt_ims__trap_setup(pt);	/* no PV-IC: imsvm emulates IMS */
 	if (find_index(pt, &index, &count))
 		return 0;		/* no IMS: an ordinary device */
 	m = calloc(1, sizeof(*m));
@@ -137,6 +140,7 @@ void pt_ims__teardown(struct passthrough *pt)
 {
 	struct pt_ims *m = take(pt, true);
 
+	pt_ims__trap_teardown(pt);
 	if (!m)
 		return;
 	ims_source__unregister(pt->vm, &m->src);

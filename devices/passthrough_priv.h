@@ -147,5 +147,11 @@ void pt_irq__teardown(struct passthrough *pt);	/* groups, irqfds, eventfds */
 int __must_check pt_ims__setup(struct passthrough *pt);	/* after PCI registration */
 void pt_ims__failed(struct passthrough *pt);		/* no locks held */
 void pt_ims__teardown(struct passthrough *pt);
+/* passthrough_ims_trap.c: --ims-mode=trap, the baseline (the simulator's IMS BAR only). */
+bool pt_ims__traps_bar(const struct passthrough *pt, unsigned int bar);
+bool pt_ims__trap_access(struct passthrough *pt, unsigned int bar, u64 off, void *data, u32 len,
+			 bool write);
+int __must_check pt_ims__trap_setup(struct passthrough *pt);
+void pt_ims__trap_teardown(struct passthrough *pt);
 
 #endif /* DEVICES_PASSTHROUGH_PRIV_H */

@@ -441,10 +441,8 @@ int pvic__setup(struct vm *vm)
 	const struct vm_config *cfg = vm->cfg;
 	struct pvic_options opt = { .trace = cfg->trace_pvic, .print_stats = cfg->print_stats,
 				    .relay = cfg->irq_relay };
-	if (cfg->ims_mode == VM_IMS_TRAP) {
-		pr_err("--ims-mode=trap: not implemented in this version");
-		return -EOPNOTSUPP;
-	}
+	if (cfg->ims_mode == VM_IMS_TRAP)
+		return 0;	/* the baseline: imsvm traps IMS (devices/passthrough_ims_trap.c) */
 	if (cfg->ims_mode == VM_IMS_AUTO && !cfg->nr_vfio_user && !cfg->nr_vfio)
 		return 0;	/* nothing to give IMS vectors for */
 	return pvic__create(vm, &opt, NULL);

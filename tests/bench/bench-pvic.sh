@@ -5,8 +5,8 @@
 # (imsvm --stats) and imsvm's PV-IC counters, one measured operation per
 # boot of tests/guest/x86/pvic_bench.c with the ADI simulator assigned, the
 # difference with a boot that does everything else being the operation's
-# cost. Baselines in the same run: --irq-delivery=relay for delivery;
-# --ims-mode=trap for installation is not implemented (n/a).
+# cost. Baselines in the same run: --ims-mode=trap (imsvm traps and decodes
+# the simulator's IMS) for installation, --irq-delivery=relay for delivery.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
@@ -62,13 +62,13 @@ bench() { sed -n 's/^BENCH: //p' "$out/$1.log" | tr ' ' '\n' | sed -n "s/^$2=//p
 relayed() { sed -n 's/.* \([0-9]*\) interrupts relayed.*/\1/p' "$out/$1.log" | head -n 1; }
 devreq() { sed -n 's/.* \([0-9]*\) device requests.*/\1/p' "$out/$1.log" | head -n 1; }
 
-# Median over REPS boots of (KEY of TAG's boot - KEY of the op=none boot).
-measure()	# NAME EXTRA CMDLINE KEY -> prints "median min max"
+# Median over REPS boots of (KEY of TAG's boot - KEY of the BASE boot).
+measure()	# NAME EXTRA CMDLINE KEY [BASE_CMDLINE] -> prints "median min max"
 {
-	local name=$1 extra=$2 cmdline=$3 key=$4 f=$out/$1.vals
+	local name=$1 extra=$2 cmdline=$3 key=$4 basecmd=${5:-op=none} f=$out/$1.vals
 	: >"$f"
 	for _ in $(seq "$REPS"); do
-		boot base "$extra" "op=none" && boot "$name" "$extra" "$cmdline" || continue
+		boot base "$extra" "$basecmd" && boot "$name" "$extra" "$cmdline" || continue
 		a=$(stat "$name" "$key")
 		b=$(stat base "$key")
 		[ -n "$a" ] && [ -n "$b" ] && echo $((a - b)) >>"$f"
@@ -77,16 +77,16 @@ measure()	# NAME EXTRA CMDLINE KEY -> prints "median min max"
 }
 
 for n in 1 64 2048; do
-	s=$(measure "install$n" "" "op=install n=$n" exits)
-	m=$(measure "install$n-mmio" "" "op=install n=$n" mmio_exits)
-	bench_row "PV-IC: VM exits to install $n IMS vectors" \
-		"$(bench_fmt "$s" 1 exits) ($(bench_fmt "$m" 1 MMIO))" \
-		"n/a (--ims-mode=trap not implemented)" "n/a" \
-		"target one exit per batch: $(( (n + 125) / 126 )) batch(es) of 126"
+	m=$(measure "install$n" "" "op=install n=$n" mmio_exits)
+	t=$(measure "trap$n" "--ims-mode=trap" "op=install n=$n trap=1" mmio_exits \
+		"op=install n=0 trap=1")
+	bench_row "PV-IC: exits into imsvm to install $n IMS vectors" "$(bench_fmt "$m" 1 exits)" \
+		"$(bench_fmt "$t" 1 "exits (trap)")" "$(bench_ratio "$m" "$t")" \
+		"target one per batch of 126 ($(( (n + 125) / 126 ))) vs one per IMS write"
 done
 
 k=100
-s=$(measure retarget "" "op=retarget k=$k" mmio_exits)
+s=$(measure retarget "" "op=retarget k=$k" mmio_exits "op=retarget k=0")
 dev="n/a"
 if boot retarget-dev "" "op=retarget k=$k" && boot base-dev "" "op=retarget k=0"; then
 	a=$(devreq retarget-dev)

@@ -21,9 +21,10 @@ pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1: $2"; failed=1; }
 skip() { echo "SKIPPED $1: $2"; }
 
-TESTS="pvic-ims pvic-ims-relay pvic-ims-1cpu pvic-two-adis-one-server pvic-two-servers pvic-death pvic-trace"
+TESTS="pvic-ims pvic-ims-relay pvic-ims-1cpu pvic-trap pvic-two-adis-one-server pvic-two-servers pvic-death pvic-trace"
 
-for f in "$IMSVM" "$SIM" "$GUEST/pvic_ims.elf" "$GUEST/pvic_two.elf" "$GUEST/pvic_death.elf"; do
+for f in "$IMSVM" "$SIM" "$GUEST/pvic_ims.elf" "$GUEST/pvic_two.elf" "$GUEST/pvic_death.elf" \
+	 "$GUEST/pvic_trap.elf"; do
 	if [ ! -f "$f" ]; then
 		echo "FAIL pvic: $f missing (run make)"
 		exit 1
@@ -128,6 +129,22 @@ fi
 start_sim b || true
 run_vm_bg pvic-ims-1cpu "$GUEST/pvic_ims.elf" --vfio-user "$TMP/b.sock"
 expect_pass pvic-ims-1cpu
+kill "$sim_pid" 2>/dev/null
+
+# The trap-and-emulate baseline: no PV-IC, IMS trapped and decoded by imsvm.
+start_sim t || true
+run_vm_bg pvic-trap "$GUEST/pvic_trap.elf" --cpus 2 --ims-mode=trap --vfio-user "$TMP/t.sock"
+if expect_pass pvic-trap >"$TMP/trap.res"; then
+	if grep -q 'IMS messages reprogrammed' "$TMP/pvic-trap.log" &&
+	   ! grep -q 'pvic: PV-IC at' "$TMP/pvic-trap.log"; then
+		cat "$TMP/trap.res"
+	else
+		fail pvic-trap "IMS was not trapped, or a PV-IC was created"
+	fi
+else
+	cat "$TMP/trap.res"
+	failed=1
+fi
 kill "$sim_pid" 2>/dev/null
 
 mkdir -p "$TMP/dir"

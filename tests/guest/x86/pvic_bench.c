@@ -6,6 +6,8 @@
  *
  *   op=none                 negotiate and reset only (the baseline)
  *   op=install n=N          allocate N IMS vectors and write them into IMS
+ *   op=install n=N trap=1   with imsvm --ims-mode=trap (no PV-IC): write N
+ *                           ordinary MSI messages into IMS, as into MSI-X
  *   op=retarget k=K         allocate one vector, retarget it K times
  *   op=storm hz=H secs=S    the device raises IMS 0 at H Hz for about S
  *                           seconds (TSC-timed); interrupts counted
@@ -22,7 +24,7 @@ static struct pvic_msg msgs[2048];
 int main(int argc, char **argv)
 {
 	const char *op = arg_get("op");
-	unsigned long n = 0, k = 0, hz = 0, secs = 1;
+	unsigned long n = 0, k = 0, hz = 0, secs = 1, trap = 0;
 	struct pa_adi *a;
 	u32 dest[1], got = 0;
 	int bs = 0;
@@ -33,14 +35,27 @@ int main(int argc, char **argv)
 	(void)arg_get_ulong("k", &k);
 	(void)arg_get_ulong("hz", &hz);
 	(void)arg_get_ulong("secs", &secs);
-	if (!pvic_find(&p) || pa_find(adis, PA_MAX_ADIS) < 1) {
-		report_skip("needs the PV-IC and one ADI");
+	(void)arg_get_ulong("trap", &trap);
+	if (pa_find(adis, PA_MAX_ADIS) < 1 || (!trap && !pvic_find(&p))) {
+		report_skip("needs one ADI, and the PV-IC unless trap=1");
 		return report_summary();
 	}
 	a = &adis[0];
 	pa_irq_setup();
 	apic_enable();
 	dest[0] = apic_id();
+	if (trap) {
+		n = MIN(n, (unsigned long)a->ims_entries);
+		for (u32 i = 0; i < n; i++) {
+			struct pvic_msg m = { .addr_lo = 0xFEE00000u | dest[0] << 12,
+					      .data = PA_VEC_FIRST + i % 0xa0 };
+
+			if (!strcmp(op, "install"))
+				pa_ims_write(a, i, &m);
+		}
+		printf("BENCH: op=%s n=%lu trap=1\n", op, n);
+		return report_summary();
+	}
 	report(pvic_negotiate(&p, PVIC_FEAT_ALL) == 0 && pvic_reset_adi(&p, a->id) == 0, "setup");
 	n = MIN(n, MIN((unsigned long)ARRAY_SIZE(msgs), (unsigned long)a->ims_entries));
 	p.doorbells = 0;

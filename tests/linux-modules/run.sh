@@ -31,7 +31,8 @@ TIMEOUT=${LINUX_TIMEOUT:-600}
 P=linux-modules
 GUEST_CHECKS="module-load-pvic pvic-bind module-load-adisim adisim-bind alloc-64-one-batch
 descriptors-every-vector irq-on-chosen-cpu route-is-linux-choice affinity-next-irq-on-new-cpu
-route-is-linux-choice-after-retarget descriptors-after-retarget
+route-is-linux-choice-after-retarget descriptors-after-retarget storm-1000
+cpu-offline-migrates
 module-unload-adisim handles-freed event-adi-removed run-refused-after-removal
 module-unload-after-removal module-unload-pvic"
 HOST_CHECKS="retarget-no-device-messages imsvm-exit-0"

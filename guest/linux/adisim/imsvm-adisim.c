@@ -10,9 +10,12 @@
  *   /sys/kernel/debug/imsvm-adisim/<pci name>/vectors   one line per vector
  *   /sys/kernel/debug/imsvm-adisim/<pci name>/run       "copy N", "fill N", "all"
  *   /sys/kernel/debug/imsvm-adisim/<pci name>/info      device counters
+ *   /sys/kernel/debug/imsvm-adisim/<pci name>/storm     "N COUNT HZ": the device
+ *       raises vector N COUNT times at HZ (storm mode), for measurements
  */
 #include <linux/completion.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
@@ -41,7 +44,7 @@ struct adisim_vec {
 	struct adisim *ad;
 	unsigned int irq;
 	u32 index;			/* IMS slot */
-	unsigned long count;		/* completion interrupts */
+	unsigned long count;		/* interrupts handled */
 	unsigned long *per_cpu;		/* [nr_cpu_ids] */
 	int last_cpu;
 	struct completion done;
@@ -68,12 +71,21 @@ struct adisim {
 	u8 *src, *dst;
 	dma_addr_t src_dma, dst_dma;
 	u64 submitted, failures;
+	u64 storm_raised, storm_delivered;	/* of the last storm */
 	bool dead;
 
 	struct dentry *debugfs;
 };
 
 static struct dentry *adisim_debugfs_root;
+
+static u64 read_counter(struct adisim *ad, unsigned int n)
+{
+	u64 lo = readl(ad->regs + ADISIM_REG_CNT(n));
+	u64 hi = readl(ad->regs + ADISIM_REG_CNT(n) + 4);
+
+	return hi << 32 | lo;
+}
 
 static irqreturn_t adisim_irq(int irq, void *data)
 {
@@ -184,15 +196,72 @@ static int info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "adi_id %u\nims_entries %u\nvectors %u\nfirst_irq %d\nsubmitted %llu\nfailures %llu\n",
 		   readl(ad->regs + ADISIM_REG_ADI_ID), ad->ims_entries, ad->requested, ad->virq,
 		   ad->submitted, ad->failures);
-	for (n = 0; n < ADISIM_CNT_NUM; n++) {
-		u64 lo = readl(ad->regs + ADISIM_REG_CNT(n));
-		u64 hi = readl(ad->regs + ADISIM_REG_CNT(n) + 4);
-
-		seq_printf(m, "dev_%s %llu\n", names[n], hi << 32 | lo);
-	}
+	seq_printf(m, "storm_raised %llu\nstorm_delivered %llu\n", ad->storm_raised,
+		   ad->storm_delivered);
+	for (n = 0; n < ADISIM_CNT_NUM; n++)
+		seq_printf(m, "dev_%s %llu\n", names[n], read_counter(ad, n));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(info);
+
+/*
+ * Storm: the device raises IMS slot i at hz until it has raised @count
+ * interrupts; how many reached the handler is recorded (the host's eventfd
+ * coalesces raises that come faster than they are delivered).
+ */
+static int adisim_storm(struct adisim *ad, unsigned int i, u64 count, u32 hz)
+{
+	struct adisim_vec *v = &ad->vecs[i];
+	unsigned long seen0 = v->count;
+	u64 raised0 = read_counter(ad, ADISIM_CNT_RAISED), raised;
+	/* Only bounds a hang: twice the time the rate needs, plus a minute. */
+	unsigned long deadline = jiffies + msecs_to_jiffies(div_u64(count * 2000, hz) + 60000);
+
+	writel(v->index, ad->regs + ADISIM_REG_STORM_IMS);
+	writel(hz, ad->regs + ADISIM_REG_STORM_HZ);
+	if (readl(ad->regs + ADISIM_REG_ERROR) == ADISIM_ERR_BAD_STORM) {
+		writel(0, ad->regs + ADISIM_REG_ERROR);
+		return -EINVAL;
+	}
+	do {
+		msleep(20);
+		raised = read_counter(ad, ADISIM_CNT_RAISED) - raised0;
+	} while (raised < count && time_before(jiffies, deadline));
+	writel(0, ad->regs + ADISIM_REG_STORM_HZ);
+	msleep(100);	/* let the last ones in flight arrive */
+	ad->storm_raised = read_counter(ad, ADISIM_CNT_RAISED) - raised0;
+	ad->storm_delivered = v->count - seen0;
+	return raised < count ? -ETIMEDOUT : 0;
+}
+
+static ssize_t storm_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
+{
+	struct adisim *ad = file_inode(f)->i_private;
+	unsigned long long count;
+	unsigned int i, hz;
+	char buf[64];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = 0;
+	if (sscanf(buf, "%u %llu %u", &i, &count, &hz) != 3 || i >= ad->requested ||
+	    !count || !hz || hz > ADISIM_STORM_MAX_HZ)
+		return -EINVAL;
+	mutex_lock(&ad->lock);
+	ret = ad->dead ? -ENODEV : adisim_storm(ad, i, count, hz);
+	mutex_unlock(&ad->lock);
+	return ret ? ret : len;
+}
+
+static const struct file_operations storm_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = storm_write,
+	.llseek = noop_llseek,
+};
 
 static ssize_t run_write(struct file *f, const char __user *ubuf, size_t len, loff_t *pos)
 {
@@ -393,6 +462,7 @@ static int adisim_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("vectors", 0444, ad->debugfs, ad, &vectors_fops);
 	debugfs_create_file("info", 0444, ad->debugfs, ad, &info_fops);
 	debugfs_create_file("run", 0200, ad->debugfs, ad, &run_fops);
+	debugfs_create_file("storm", 0200, ad->debugfs, ad, &storm_fops);
 	dev_info(dev, "ADI %u: %u IMS vectors, irqs %d-%d, %u IMS entries\n",
 		 readl(ad->regs + ADISIM_REG_ADI_ID), ad->nvec, ad->virq,
 		 ad->virq + ad->nvec - 1, ad->ims_entries);

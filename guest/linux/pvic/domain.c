@@ -62,7 +62,7 @@ static int vec_follow_cfg(struct irq_data *d)
 		return 0;
 	ret = vec_set_route(v, PVIC_OP_RETARGET, cfg->dest_apicid, cfg->vector);
 	if (ret) {
-		v->adi->pvic->retarget_failures++;
+		atomic64_inc(&v->adi->pvic->retarget_failures);
 		pr_err_ratelimited(DRV_NAME ": irq %u handle %u: RETARGET to apic %u vector %u failed: %d\n",
 				   d->irq, v->handle, cfg->dest_apicid, cfg->vector, ret);
 	}
@@ -193,7 +193,7 @@ static void pvic_domain_free(struct irq_domain *domain, unsigned int virq, unsig
 		if (flush)
 			pvic_adi_flush_free(adi);
 		kfree(v);
-		p->live_vectors--;
+		atomic64_dec(&p->live_vectors);
 	}
 	/* A deferred batch is sent by imsvm_pvic_free_irqs() at its end. */
 	irq_domain_free_irqs_common(domain, virq, nr);
@@ -297,7 +297,7 @@ static int pvic_domain_alloc(struct irq_domain *domain, unsigned int virq,
 		spin_lock_irqsave(&adi->free_lock, flags);
 		list_add_tail(&v->node, &adi->vecs);
 		spin_unlock_irqrestore(&adi->free_lock, flags);
-		p->live_vectors++;
+		atomic64_inc(&p->live_vectors);
 	}
 	kfree(vecs);
 	kfree(e);

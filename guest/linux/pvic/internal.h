@@ -54,8 +54,8 @@ struct pvic {
 	/* Counters (under lock). */
 	struct pvic_op_stats ops[PVIC_OP_MAX + 1];
 	u64 doorbells;
-	u64 retarget_failures;
-	u64 live_vectors;
+	atomic64_t retarget_failures;	/* from irq chip callbacks, any CPU */
+	atomic64_t live_vectors;
 	u64 events[3];			/* ADDED, REMOVED, REVOKED */
 	u64 released_leftover;		/* handles RESET_ADI found at put */
 

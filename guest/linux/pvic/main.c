@@ -271,7 +271,8 @@ static int stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "features %#x\nmax_entries %u\nnr_vcpus %u\nnext_seq %u\n",
 		   p->features, p->max_entries, p->nr_vcpus, p->seq);
 	seq_printf(m, "doorbells %llu\nlive_vectors %llu\nretarget_failures %llu\n",
-		   p->doorbells, p->live_vectors, p->retarget_failures);
+		   p->doorbells, (u64)atomic64_read(&p->live_vectors),
+		   (u64)atomic64_read(&p->retarget_failures));
 	seq_printf(m, "events_added %llu\nevents_removed %llu\nevents_revoked %llu\n",
 		   p->events[0], p->events[1], p->events[2]);
 	seq_printf(m, "released_leftover %llu\n", p->released_leftover);
@@ -417,7 +418,7 @@ static void pvic_remove(struct pci_dev *pdev)
 	pvic_domain_destroy(p);
 	dev_info(&pdev->dev, "PV-IC unbound: %llu doorbells, %llu ALLOC entries, %llu FREE entries, %llu live vectors\n",
 		 p->doorbells, p->ops[PVIC_OP_ALLOC].entries, p->ops[PVIC_OP_FREE].entries,
-		 p->live_vectors);
+		 (u64)atomic64_read(&p->live_vectors));
 	writel(0, p->regs + PVIC_REG_CMD_GPA_LO);
 	writel(0, p->regs + PVIC_REG_CMD_GPA_HI);
 	free_page((unsigned long)p->page);

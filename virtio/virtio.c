@@ -118,7 +118,7 @@ static bool status_step_ok(u8 old, u8 new)
 			     VIRTIO_CONFIG_S_FEATURES_OK, VIRTIO_CONFIG_S_DRIVER_OK };
 	u8 have = old;
 
-	if ((old & new) != (old & ~VIRTIO_CONFIG_S_NEEDS_RESET))
+	if ((old & new & ~VIRTIO_CONFIG_S_NEEDS_RESET) != (old & ~VIRTIO_CONFIG_S_NEEDS_RESET))
 		return false;	/* a bit other than NEEDS_RESET was cleared */
 	for (unsigned int i = 0; i < ARRAY_SIZE(order); i++) {
 		if ((new & order[i]) && !(have & order[i])) {

@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * virtio-pci transport and devices through a fake VM, as a driver would:
+ * capabilities in config space, common configuration registers, feature
+ * negotiation and the status state machine, queue set-up, kicks through
+ * the notify area (no KVM, so no ioeventfd: the MMIO path), interrupts by
+ * INTx + ISR and by MSI-X (irqfd routes, watched through fake routing ops),
+ * NEEDS_RESET on a malformed chain while another device carries on, reset,
+ * and virtio-blk's read-only enforcement and requests against a real file.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
+
+#include "devices/pci.h"
+#include "tests/unit/fake_vm.h"
+#include "virtio/devices.h"
+#include "virtio/pci.h"
+#include "vmm/event_loop.h"
+#include "vmm/irq_routing.h"
+
+#define RAM		(16 * MiB)
+#define QSZ		16
+
+static struct fake_vm f;
+static u8 *ram;
+static int irqfds[64];
+static unsigned int nr_irqfds;
+
+static int fake_routing(void *ctx, const struct kvm_irq_routing *t)
+{
+	return 0;
+}
+
+static int fake_irqfd(void *ctx, const struct kvm_irqfd *k)
+{
+	if (!(k->flags & KVM_IRQFD_FLAG_DEASSIGN) && nr_irqfds < ARRAY_SIZE(irqfds))
+		irqfds[nr_irqfds++] = (int)k->fd;
+	return 0;
+}
+
+static const struct irq_routing_ops routing_ops = {
+	.set_gsi_routing = fake_routing,
+	.irqfd = fake_irqfd,
+};
+
+static void setup(void)
+{
+	nr_irqfds = 0;
+	fake_vm__init(&f);
+	ram = aligned_alloc(4096, RAM);
+	cr_assert_not_null(ram);
+	memset(ram, 0, RAM);
+	cr_assert_eq(guest_mem__layout(&f.vm.mem, ram, -1, RAM), 0);
+	irq_routing__set_test_ops(&routing_ops, NULL);
+	cr_assert_eq(pci__init(&f.vm), 0);
+	cr_assert_eq(event_loop__create(&f.vm.loop), 0);
+	cr_assert_eq(event_loop__start(f.vm.loop), 0);
+}
+
+static void teardown(void)
+{
+	fake_vm__destroy(&f);
+	event_loop__stop(f.vm.loop);
+	event_loop__destroy(f.vm.loop);
+	irq_routing__set_test_ops(NULL, NULL);
+	free(ram);
+}
+
+TestSuite(virtio_pci, .init = setup, .fini = teardown);
+
+/* ---- a tiny driver ---- */
+
+struct drv {
+	struct pci_device *dev;
+	u64 bar;
+	u64 desc, avail, used;	/* queue 0's rings in guest RAM */
+};
+
+static struct pci_device *find(u16 device_id, unsigned int nth)
+{
+	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {
+		struct pci_device *d = pci__device_at(f.vm.pci, s);
+
+		if (d && pci__cfg_get16(d, PCI_VENDOR_ID) == 0x1AF4 &&
+		    pci__cfg_get16(d, PCI_DEVICE_ID) == device_id && nth-- == 0)
+			return d;
+	}
+	return NULL;
+}
+
+static void cfg_write(struct pci_device *d, u32 off, u32 val, u32 len)
+{
+	fake_vm__pio_write(&f, 0xCF8, 0x80000000u | (u32)d->slot << 11 | (off & 0xFC), 4);
+	fake_vm__pio_write(&f, (u16)(0xCFC + (off & 3)), val, len);
+}
+
+static u64 rd(struct drv *v, u32 off, u32 len)
+{
+	return fake_vm__mmio_read(&f, v->bar + off, len);
+}
+
+static void wr(struct drv *v, u32 off, u64 val, u32 len)
+{
+	fake_vm__mmio_write(&f, v->bar + off, val, len);
+}
+
+static void drv_init(struct drv *v, u16 device_id, unsigned int nth, u64 ring_base)
+{
+	v->dev = find(device_id, nth);
+	cr_assert_not_null(v->dev, "device 0x%x #%u not on the bus", device_id, nth);
+	v->bar = v->dev->bars[0].gpa;
+	cr_assert_neq(v->bar, PCI_BAR_UNMAPPED);
+	v->desc = ring_base;
+	v->avail = ring_base + 0x1000;
+	v->used = ring_base + 0x2000;
+}
+
+/* The driver side of 3.1.1 up to DRIVER_OK, queue 0 only. */
+static void drv_start(struct drv *v, u32 features_hi, u32 features_lo)
+{
+	wr(v, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	wr(v, VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE, 1);
+	wr(v, VIRTIO_PCI_COMMON_STATUS, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER, 1);
+	wr(v, VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
+	wr(v, VIRTIO_PCI_COMMON_GF, features_lo, 4);
+	wr(v, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
+	wr(v, VIRTIO_PCI_COMMON_GF, features_hi, 4);
+	wr(v, VIRTIO_PCI_COMMON_STATUS, 0xB, 1);
+	cr_assert_eq(rd(v, VIRTIO_PCI_COMMON_STATUS, 1), 0xB, "FEATURES_OK refused");
+	wr(v, VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
+	wr(v, VIRTIO_PCI_COMMON_Q_SIZE, QSZ, 2);
+	wr(v, VIRTIO_PCI_COMMON_Q_DESCLO, (u32)v->desc, 4);
+	wr(v, VIRTIO_PCI_COMMON_Q_DESCHI, 0, 4);
+	wr(v, VIRTIO_PCI_COMMON_Q_AVAILLO, (u32)v->avail, 4);
+	wr(v, VIRTIO_PCI_COMMON_Q_AVAILHI, 0, 4);
+	wr(v, VIRTIO_PCI_COMMON_Q_USEDLO, (u32)v->used, 4);
+	wr(v, VIRTIO_PCI_COMMON_Q_USEDHI, 0, 4);
+	wr(v, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	cr_assert_eq(rd(v, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 1);
+	wr(v, VIRTIO_PCI_COMMON_STATUS, 0xF, 1);
+	cr_assert_eq(rd(v, VIRTIO_PCI_COMMON_STATUS, 1), 0xF);
+}
+
+static struct vring_desc *desc(struct drv *v, unsigned int i)
+{
+	return (struct vring_desc *)(ram + v->desc) + i;
+}
+
+static void offer(struct drv *v, u16 head)
+{
+	struct vring_avail *a = (struct vring_avail *)(ram + v->avail);
+
+	a->ring[a->idx % QSZ] = head;
+	__atomic_store_n(&a->idx, (u16)(a->idx + 1), __ATOMIC_RELEASE);
+	wr(v, VIRTIO_PCI_NOTIFY_OFF, 0, 2);	/* kick queue 0 */
+}
+
+static u16 used_idx(struct drv *v)
+{
+	return __atomic_load_n(&((struct vring_used *)(ram + v->used))->idx, __ATOMIC_ACQUIRE);
+}
+
+static struct vring_used_elem used_elem(struct drv *v, unsigned int i)
+{
+	return ((struct vring_used *)(ram + v->used))->ring[i % QSZ];
+}
+
+/* Wait (bounded) for @cond: the device works on the event loop / I/O thread. */
+#define WAIT_FOR(cond) do {						\
+	for (int __i = 0; __i < 2000 && !(cond); __i++)		\
+		usleep(1000);						\
+	cr_assert(cond, "timed out waiting for " #cond);		\
+} while (0)
+
+/* ---- tests ---- */
+
+Test(virtio_pci, capabilities)
+{
+	struct pci_device *d;
+	bool seen[6] = { false };
+	u8 off;
+
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	d = find(0x1044, 0);
+	cr_assert_not_null(d);
+	cr_assert_eq(d->cfg[PCI_REVISION_ID], 1, "modern devices have revision 1");
+	cr_assert_geq(pci__cfg_get16(d, PCI_SUBSYSTEM_ID), 0x40);
+	for (off = pci__find_capability(d, PCI_CAP_ID_VNDR, 0); off;
+	     off = pci__find_capability(d, PCI_CAP_ID_VNDR, off)) {
+		u8 type = d->cfg[off + 3];
+
+		cr_assert(type >= 1 && type <= 4, "unexpected cfg_type %u", type);
+		cr_assert_eq(d->cfg[off + 4], 0, "every structure is in BAR 0");
+		seen[type] = true;
+		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
+			cr_assert_eq(d->cfg[off + 2], 20);
+			cr_assert_eq(pci__cfg_get32(d, off + 16), VIRTIO_PCI_NOTIFY_MULT);
+		}
+		if (type == VIRTIO_PCI_CAP_COMMON_CFG)
+			cr_assert_geq(pci__cfg_get32(d, off + 12), 0x38);
+	}
+	cr_assert(seen[1] && seen[2] && seen[3], "common, notify and ISR are required");
+	cr_assert_not(seen[4], "rng has no device config");
+	off = pci__find_capability(d, PCI_CAP_ID_MSIX, 0);
+	cr_assert_neq(off, 0);
+	cr_assert_eq(pci__cfg_get16(d, off + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_QSIZE, 1,
+		     "one queue + config: 2 vectors");
+}
+
+Test(virtio_pci, feature_negotiation)
+{
+	struct drv v;
+
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	drv_init(&v, 0x1044, 0, 0x100000);
+	wr(&v, VIRTIO_PCI_COMMON_DFSELECT, 1, 4);
+	cr_assert(rd(&v, VIRTIO_PCI_COMMON_DF, 4) & 1, "VIRTIO_F_VERSION_1 offered");
+	wr(&v, VIRTIO_PCI_COMMON_DFSELECT, 2, 4);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_DF, 4), 0);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_NUMQ, 2), 1);
+
+	/* A legacy driver (no VERSION_1): FEATURES_OK is not set. */
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 3, 1);
+	wr(&v, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
+	wr(&v, VIRTIO_PCI_COMMON_GF, 0, 4);
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 0xB, 1);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_STATUS, 1), 3);
+
+	/* A feature that was not offered: refused too. */
+	wr(&v, VIRTIO_PCI_COMMON_GF, 1 | 1u << 6, 4);	/* VERSION_1 | bit 38 */
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 0xB, 1);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_STATUS, 1), 3);
+
+	/* DRIVER_OK before FEATURES_OK: out of order, ignored. */
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 0x7, 1);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_STATUS, 1), 3);
+
+	/* VERSION_1 + EVENT_IDX: accepted, and then the features are frozen. */
+	drv_start(&v, 1, 1u << VIRTIO_RING_F_EVENT_IDX);
+	wr(&v, VIRTIO_PCI_COMMON_GFSELECT, 0, 4);
+	wr(&v, VIRTIO_PCI_COMMON_GF, 0, 4);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_GF, 4), 1u << VIRTIO_RING_F_EVENT_IDX);
+
+	/* A queue size that is not a power of two is not taken. */
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	wr(&v, VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
+	wr(&v, VIRTIO_PCI_COMMON_Q_SIZE, 12, 2);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_Q_SIZE, 2), 64);
+	/* Nonexistent queue: size 0. */
+	wr(&v, VIRTIO_PCI_COMMON_Q_SELECT, 5, 2);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_Q_SIZE, 2), 0);
+}
+
+Test(virtio_pci, rng_request_intx_and_isr)
+{
+	struct drv v;
+	u8 *buf = ram + 0x200000;
+	u8 zero[64] = { 0 };
+	unsigned int gsi;
+
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	drv_init(&v, 0x1044, 0, 0x100000);
+	gsi = v.dev->intx_gsi;
+	drv_start(&v, 1, 0);
+	*desc(&v, 0) = (struct vring_desc){ .addr = 0x200000, .len = 64,
+					   .flags = VRING_DESC_F_WRITE };
+	offer(&v, 0);
+	WAIT_FOR(used_idx(&v) == 1);
+	cr_assert_eq(used_elem(&v, 0).id, 0);
+	cr_assert_eq(used_elem(&v, 0).len, 64);
+	cr_assert_neq(memcmp(buf, zero, 64), 0, "no random bytes");
+	WAIT_FOR(f.level[gsi]);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_ISR_OFF, 1), 1, "ISR: queue interrupt");
+	cr_assert_not(f.level[gsi], "reading ISR lowers INTx");
+	cr_assert_eq(rd(&v, VIRTIO_PCI_ISR_OFF, 1), 0, "ISR clears on read");
+}
+
+Test(virtio_pci, msix_vectors_are_irqfds)
+{
+	struct drv v;
+	u8 cap;
+	u64 cnt = 0;
+	bool got = false;
+
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	drv_init(&v, 0x1044, 0, 0x100000);
+	cap = pci__find_capability(v.dev, PCI_CAP_ID_MSIX, 0);
+	cfg_write(v.dev, cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE, 2);
+	/* Vector 1: an APIC message, unmasked. */
+	wr(&v, VIRTIO_PCI_MSIX_TABLE_OFF + 16, 0xFEE00000, 4);
+	wr(&v, VIRTIO_PCI_MSIX_TABLE_OFF + 20, 0, 4);
+	wr(&v, VIRTIO_PCI_MSIX_TABLE_OFF + 24, 0x31, 4);
+	wr(&v, VIRTIO_PCI_MSIX_TABLE_OFF + 28, 0, 4);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_MSIX_TABLE_OFF + 24, 4), 0x31);
+	cr_assert_eq(nr_irqfds, 1, "one irqfd for the one unmasked vector");
+
+	drv_start(&v, 1, 0);
+	wr(&v, VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
+	wr(&v, VIRTIO_PCI_COMMON_Q_MSIX, 1, 2);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_Q_MSIX, 2), 1);
+	wr(&v, VIRTIO_PCI_COMMON_MSIX, 7, 2);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_MSIX, 2), VIRTIO_MSI_NO_VECTOR,
+		     "a vector beyond the table is refused");
+
+	*desc(&v, 0) = (struct vring_desc){ .addr = 0x200000, .len = 16,
+					   .flags = VRING_DESC_F_WRITE };
+	offer(&v, 0);
+	WAIT_FOR(used_idx(&v) == 1);
+	for (int i = 0; i < 2000 && !got; i++) {
+		struct pollfd p = { .fd = irqfds[0], .events = POLLIN };
+
+		got = poll(&p, 1, 1) == 1;
+	}
+	cr_assert(got, "the irqfd's eventfd was not signalled");
+	cr_assert_eq(read(irqfds[0], &cnt, sizeof(cnt)), (ssize_t)sizeof(cnt));
+	cr_assert_eq(cnt, 1);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_ISR_OFF, 1), 0, "MSI-X: no ISR bit");
+}
+
+Test(virtio_pci, malformed_chain_needs_reset_others_carry_on)
+{
+	struct drv bad, good;
+
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	drv_init(&bad, 0x1044, 0, 0x100000);
+	drv_init(&good, 0x1044, 1, 0x180000);
+	drv_start(&bad, 1, 0);
+	drv_start(&good, 1, 0);
+
+	/* A looping chain on one device. */
+	*desc(&bad, 0) = (struct vring_desc){ .addr = 0x200000, .len = 8,
+					     .flags = VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
+					     .next = 1 };
+	*desc(&bad, 1) = (struct vring_desc){ .addr = 0x200000, .len = 8,
+					     .flags = VRING_DESC_F_WRITE | VRING_DESC_F_NEXT,
+					     .next = 0 };
+	offer(&bad, 0);
+	WAIT_FOR(rd(&bad, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+	cr_assert_eq(used_idx(&bad), 0);
+	cr_assert_eq(rd(&bad, VIRTIO_PCI_ISR_OFF, 1), VIRTIO_PCI_ISR_CONFIG,
+		     "config interrupt tells the driver");
+	/* The driver cannot clear NEEDS_RESET by writing status. */
+	wr(&bad, VIRTIO_PCI_COMMON_STATUS, 0xF, 1);
+	cr_assert(rd(&bad, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+
+	/* The other device works. */
+	*desc(&good, 0) = (struct vring_desc){ .addr = 0x300000, .len = 32,
+					      .flags = VRING_DESC_F_WRITE };
+	offer(&good, 0);
+	WAIT_FOR(used_idx(&good) == 1);
+
+	/* Reset brings the broken one back. */
+	wr(&bad, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	cr_assert_eq(rd(&bad, VIRTIO_PCI_COMMON_STATUS, 1), 0);
+	cr_assert_eq(rd(&bad, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	memset(ram + bad.avail, 0, 0x1000);
+	memset(ram + bad.used, 0, 0x1000);
+	drv_start(&bad, 1, 0);
+	*desc(&bad, 0) = (struct vring_desc){ .addr = 0x200000, .len = 8,
+					     .flags = VRING_DESC_F_WRITE };
+	offer(&bad, 0);
+	WAIT_FOR(used_idx(&bad) == 1);
+}
+
+Test(virtio_pci, bad_rings_need_reset)
+{
+	struct drv v;
+
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	drv_init(&v, 0x1044, 0, 0x100000);
+	v.used = RAM - 8;	/* the used ring runs past the end of RAM */
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 0, 1);
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 3, 1);
+	wr(&v, VIRTIO_PCI_COMMON_GFSELECT, 1, 4);
+	wr(&v, VIRTIO_PCI_COMMON_GF, 1, 4);
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 0xB, 1);
+	wr(&v, VIRTIO_PCI_COMMON_Q_SELECT, 0, 2);
+	wr(&v, VIRTIO_PCI_COMMON_Q_USEDLO, (u32)v.used, 4);
+	wr(&v, VIRTIO_PCI_COMMON_Q_ENABLE, 1, 2);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_Q_ENABLE, 2), 0);
+	cr_assert(rd(&v, VIRTIO_PCI_COMMON_STATUS, 1) & VIRTIO_CONFIG_S_NEEDS_RESET);
+}
+
+Test(virtio_pci, bad_register_accesses_counted_not_fatal)
+{
+	struct drv v;
+
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	drv_init(&v, 0x1044, 0, 0x100000);
+	wr(&v, VIRTIO_PCI_COMMON_STATUS, 0x3, 4);	/* wrong size */
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_STATUS, 1), 0);
+	wr(&v, 0x7000, 1, 4);				/* nothing there */
+	cr_assert_eq(rd(&v, 0x2000, 4), 0, "no device config for rng");
+	wr(&v, VIRTIO_PCI_NOTIFY_OFF + 4 * 9, 0, 2);	/* no such queue */
+	wr(&v, VIRTIO_PCI_MSIX_TABLE_OFF + 2, 0, 2);	/* misaligned table access */
+}
+
+/* ---- virtio-blk against a real file ---- */
+
+static char img[64];
+
+static void make_image(void)
+{
+	u8 sec[512];
+	int fd;
+
+	strcpy(img, "/tmp/imsvm-vblk-XXXXXX");
+	fd = mkstemp(img);
+	cr_assert_geq(fd, 0);
+	for (int i = 0; i < 16; i++) {
+		memset(sec, 'A' + i, sizeof(sec));
+		cr_assert_eq(write(fd, sec, sizeof(sec)), 512);
+	}
+	close(fd);
+}
+
+/* One request: header, data (@len bytes at 0x300000), status byte. */
+static u8 blk_request(struct drv *v, u32 type, u64 sector, u32 len, bool data_in, u16 n)
+{
+	struct virtio_blk_outhdr *h = (void *)(ram + 0x200000);
+	u8 *status = ram + 0x201000;
+
+	h->type = type;
+	h->ioprio = 0;
+	h->sector = sector;
+	*status = 0xEE;
+	*desc(v, 0) = (struct vring_desc){ .addr = 0x200000, .len = sizeof(*h),
+					  .flags = VRING_DESC_F_NEXT, .next = 1 };
+	*desc(v, 1) = (struct vring_desc){ .addr = 0x300000, .len = len,
+					  .flags = VRING_DESC_F_NEXT |
+						   (data_in ? VRING_DESC_F_WRITE : 0), .next = 2 };
+	*desc(v, 2) = (struct vring_desc){ .addr = 0x201000, .len = 1,
+					  .flags = VRING_DESC_F_WRITE };
+	offer(v, 0);
+	WAIT_FOR(used_idx(v) == n);
+	return *status;
+}
+
+Test(virtio_pci, blk_requests_and_read_only)
+{
+	char spec[96];
+	struct drv v;
+	u8 sec[512];
+	int fd;
+
+	make_image();
+	snprintf(spec, sizeof(spec), "%s,ro,serial=unit", img);
+	cr_assert_eq(virtio_blk__init(&f.vm, spec), 0);
+	drv_init(&v, 0x1042, 0, 0x100000);
+	/* capacity in the device config */
+	cr_assert_eq(rd(&v, VIRTIO_PCI_DEVCFG_OFF, 8), 16);
+	drv_start(&v, 1, 1u << VIRTIO_BLK_F_RO);
+
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_IN, 3, 1024, true, 1), VIRTIO_BLK_S_OK);
+	cr_assert_eq(ram[0x300000], 'D');
+	cr_assert_eq(ram[0x300000 + 1023], 'E');
+	cr_assert_eq(used_elem(&v, 0).len, 1025);
+
+	memset(ram + 0x300000, 'z', 512);
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_OUT, 0, 512, false, 2), VIRTIO_BLK_S_IOERR,
+		     "a write to a read-only disk must fail");
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_DISCARD, 0, 16, false, 3), VIRTIO_BLK_S_IOERR);
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_IN, 15, 1024, true, 4), VIRTIO_BLK_S_IOERR,
+		     "a read past the end must fail");
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_GET_ID, 0, 20, true, 5), VIRTIO_BLK_S_OK);
+	cr_assert_eq(memcmp(ram + 0x300000, "unit", 5), 0);
+	cr_assert_eq(blk_request(&v, 99, 0, 16, true, 6), VIRTIO_BLK_S_UNSUPP);
+
+	fd = open(img, O_RDONLY);
+	cr_assert_eq(pread(fd, sec, 512, 0), 512);
+	close(fd);
+	cr_assert_eq(sec[0], 'A', "the read-only image changed");
+	unlink(img);
+}
+
+Test(virtio_pci, blk_write_and_flush)
+{
+	struct drv v;
+	u8 sec[512];
+	int fd;
+
+	make_image();
+	cr_assert_eq(virtio_blk__init(&f.vm, img), 0);
+	drv_init(&v, 0x1042, 0, 0x100000);
+	drv_start(&v, 1, 1u << VIRTIO_BLK_F_FLUSH);
+	memset(ram + 0x300000, 'w', 512);
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_OUT, 5, 512, false, 1), VIRTIO_BLK_S_OK);
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_FLUSH, 0, 0, false, 2), VIRTIO_BLK_S_OK);
+	fd = open(img, O_RDONLY);
+	cr_assert_eq(pread(fd, sec, 512, 5 * 512), 512);
+	close(fd);
+	cr_assert_eq(sec[0], 'w');
+	cr_assert_eq(sec[511], 'w');
+	unlink(img);
+}
+
+Test(virtio_pci, operator_errors)
+{
+	cr_assert_lt(virtio_blk__init(&f.vm, "/nonexistent/disk.img"), 0);
+	cr_assert_lt(virtio_blk__init(&f.vm, "/dev/null,ro"), 0, "not a regular file");
+	cr_assert_lt(virtio_blk__init(&f.vm, "/tmp,bogus"), 0);
+	cr_assert_lt(virtio_net__init(&f.vm, "tap,mac=01:02:03:04:05:06"), 0, "multicast MAC");
+	cr_assert_lt(virtio_net__init(&f.vm, "tap,mac=00:00:00:00:00:00"), 0);
+	cr_assert_lt(virtio_net__init(&f.vm, "tap,mac=52:54:00:12:34"), 0);
+	cr_assert_lt(virtio_net__init(&f.vm, "tap,colour=blue"), 0);
+	cr_assert_lt(virtio_net__init(&f.vm, "user"), 0);
+}

@@ -21,11 +21,12 @@ cd "$(dirname "$0")/../.."
 . tests/bench/lib.sh
 
 GUEST=${BENCH_GUEST:-build/tests/bench/guest/hello.elf}
+TEARDOWN=${BENCH_TEARDOWN:-build/tests/bench/kvm-teardown}
 MEM=256
 HELLO="imsvm-bench: hello"
 out=$BENCH_OUT/startup
 mkdir -p "$out"
-rm -f "$out"/*.vals "$out"/*.res
+rm -f "$out"/*.vals "$out"/*.res "$out"/*.err "$out"/*.stats
 
 imsvm_cmd=("$IMSVM" run -q --mem "$MEM" "$GUEST")
 qemu_cmd=("$QEMU" -M microvm,memory-backend=mem
@@ -84,6 +85,11 @@ for i in $(seq "$BENCH_MEM_REPS"); do
 	[ $imsvm_ok = 1 ] && { run imsvm mem || imsvm_ok=0; }
 	[ $qemu_ok = 1 ] && { run qemu mem || qemu_ok=0; }
 done
+# The floor under every start-up: exec, dynamic linking, one write.
+for i in $(seq "$BENCH_REPS"); do
+	"$VMMTIME" -t 60 -- "$IMSVM" --version >>"$out/imsvm-version.res"
+	[ -z "$qemu_why" ] && "$VMMTIME" -t 60 -- "$QEMU" --version >>"$out/qemu-version.res"
+done
 [ $imsvm_ok = 0 ] && bench_log "imsvm failed: $(cat "$out/imsvm.err")"
 [ $qemu_ok = 0 ] && [ -z "$qemu_why" ] && qemu_why="failed: $(cat "$out/qemu.err")" &&
 	bench_log "QEMU microvm $qemu_why"
@@ -130,10 +136,39 @@ fi
 bench_row "PVH hello: start to first serial byte" "$(cell imsvm $imsvm_ok "$i_first" 1000 ms)" \
 	"$(cell qemu $qemu_ok "$q_first" 1000 ms)" "$r" "$notes"
 
+i_ver=$(summary imsvm version first_us)
+q_ver=$(summary qemu version first_us)
+[ -n "$qemu_why" ] && q_ver=
+bench_row "exec floor: --version to first byte" "$(bench_fmt "$i_ver" 1000 ms)" \
+	"$(cell qemu 1 "$q_ver" 1000 ms)" "$(bench_ratio "$i_ver" "$q_ver")" \
+	"process start, dynamic linking, one write: the part of the row above that is no VMM work"
+
 r=$(bench_ratio "$i_exit" "$q_exit")
 bench_row "PVH hello: start to exit (reaped)" "$(cell imsvm $imsvm_ok "$i_exit" 1000 ms)" \
 	"$(cell qemu $qemu_ok "$q_exit" 1000 ms)" "$r" \
 	"includes KVM destroying the VM when the fd closes"
+
+i_cpu=$(summary imsvm time cpu_us)
+q_cpu=$(summary qemu time cpu_us)
+i_wait=$(summary imsvm mem runq_wait_us)
+q_wait=$(summary qemu mem runq_wait_us)
+[ -n "$qemu_why" ] && q_cpu= q_wait=
+bench_row "PVH hello: CPU time of the whole run" "$(cell imsvm $imsvm_ok "$i_cpu" 1000 ms)" \
+	"$(cell qemu $qemu_ok "$q_cpu" 1000 ms)" "$(bench_ratio "$i_cpu" "$q_cpu")" \
+	"user+system, all threads (rusage); time its threads waited for a CPU (schedstat, memory runs): imsvm $(bench_fmt "$i_wait" 1000 ms), QEMU $(bench_fmt "$q_wait" 1000 ms): the host's load, not VMM work"
+
+# Why the exit rows differ: KVM's own teardown of each VMM's interrupt set-up.
+if [ -x "$TEARDOWN" ]; then
+	for i in $(seq "$BENCH_REPS"); do
+		"$TEARDOWN" full 1 | sed -n 's/^teardown_us=//p' >>"$out/teardown-full.vals"
+		"$TEARDOWN" split 1 | sed -n 's/^teardown_us=//p' >>"$out/teardown-split.vals"
+	done
+	t_full=$(bench_summary "$out/teardown-full.vals")
+	t_split=$(bench_summary "$out/teardown-split.vals")
+	bench_row "KVM VM teardown (close of the VM fd)" "$(bench_fmt "$t_full" 1000 ms)" \
+		"$(bench_fmt "$t_split" 1000 ms)" "$(bench_ratio "$t_full" "$t_split")" \
+		"in-kernel PIC+IOAPIC+PIT (imsvm's machine) vs split irqchip (QEMU microvm's); 256 MiB, 1 vCPU, no guest run (tests/bench/kvm-teardown.c); part of every exit row"
+fi
 
 r=$(bench_ratio "$i_mem" "$q_mem")
 notes="$(echo "$i_mem" | awk '{ printf "target < 3 MiB: %s", ($1 < 3072) ? "met" : "MISSED" }')"

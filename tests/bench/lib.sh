@@ -78,7 +78,7 @@ bench_ratio()
 	awk -v a="${1%% *}" -v b="${2%% *}" 'BEGIN {
 		if (b <= 0) { print "n/a"; exit }
 		r = a / b
-		printf (r < 0.1) ? "%.3f\n" : "%.2f\n", r }'
+		printf (r < 0.1) ? "%.3f\n" : (r < 10) ? "%.2f\n" : (r < 100) ? "%.1f\n" : "%.0f\n", r }'
 }
 
 # bench_target RATIO OP LIMIT TEXT: "target TEXT: met|missed" for a ratio.

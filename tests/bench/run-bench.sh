@@ -19,7 +19,8 @@
 #
 # Environment: BENCH_REPS (host, default 20), BENCH_EMU_REPS (emulated,
 # default 10), BENCH_MEM_REPS (3), BENCH_LINUX_REPS (2),
-# BENCH_ONLY=PATTERN (run only bench-PATTERN.sh).
+# BENCH_LINUX_PVH=1 (also the vmlinux), BENCH_ONLY="PATTERN..." (run only
+# the bench-PATTERN.sh, e.g. BENCH_ONLY="startup linux").
 set -u
 cd "$(dirname "$0")/../.."
 . tests/harness/lib.sh
@@ -30,7 +31,17 @@ OUT=build/bench
 mkdir -p "$OUT"
 rows=$OUT/rows
 : >"$rows"
-benches=(tests/bench/bench-${BENCH_ONLY:-*}.sh)
+# bench-startup.sh first (the figures every later row builds on), then the
+# rest in name order.
+benches=()
+read -r -a only <<<"${BENCH_ONLY:-*}"
+for s in tests/bench/bench-startup.sh tests/bench/bench-*.sh; do
+	case " ${benches[*]} " in *" $s "*) continue ;; esac
+	for p in "${only[@]}"; do
+		# shellcheck disable=SC2254 # $p is a pattern
+		case "${s#tests/bench/bench-}" in $p.sh) benches+=("$s"); break ;; esac
+	done
+done
 
 if ! harness_kvm_mode; then
 	echo "$KVM_LINE" >&2
@@ -81,7 +92,8 @@ bench_cpio()
 	local cpio=$OUT/emulated.cpio qemu root stamp f
 	local fw=(/usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin
 		/usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/pvh.bin)
-	local tools=(build/tests/bench/vmmtime build/tests/bench/guest/hello.elf)
+	local tools=(build/tests/bench/vmmtime build/tests/bench/kvm-teardown
+		build/tests/bench/guest/hello.elf)
 
 	qemu=$(command -v qemu-system-x86_64 || true)
 	stamp=$(harness_stamp ${qemu:+"$qemu"} "${fw[@]}" "${tools[@]}" tests/bench/run-bench.sh)
@@ -127,6 +139,7 @@ run_emulated()
 	fi
 	cmd="for s in ${benches[*]}; do BENCH_WHERE=emulated BENCH_REPS=${BENCH_EMU_REPS:-10}"
 	cmd+=" BENCH_MEM_REPS=${BENCH_MEM_REPS:-3} BENCH_LINUX_REPS=${BENCH_LINUX_REPS:-2}"
+	cmd+=" BENCH_LINUX_PVH=${BENCH_LINUX_PVH:-0}"
 	cmd+=' bash "$s" 2>&1; done'
 	echo "bench: emulated machine: ${benches[*]}"
 	HARNESS_EXTRA_CPIO=$cpio tests/harness/run-emulated.sh -t "${BENCH_EMU_TIMEOUT:-900}" "$cmd" \

@@ -4,7 +4,7 @@
  * every VMM (imsvm, QEMU), so that the two columns of `make bench` differ
  * only in the program measured.
  *
- *   vmmtime [-o OUT] [-e ERR] [-p PATTERN] [-k] [-t SEC] [-m SUBSTR] -- CMD ARG...
+ *   vmmtime [-o OUT] [-e ERR] [-p PATTERN] [-k SEC] [-t SEC] [-m SUBSTR] -- CMD ARG...
  *
  * Prints one line of key=value figures on stdout:
  *
@@ -16,9 +16,12 @@
  *              stopped, the VMM tore the VM down and exited
  *   status     exit status, or 128+signal
  *   maxrss_kb  the child's peak RSS from wait4()'s rusage (guest RAM included)
+ *   cpu_us     user + system CPU time of all its threads (rusage)
  *
- * -k kills the child (SIGKILL) once PATTERN appeared: a Linux guest need
- * not be shut down to have reached /init.
+ * -k SEC kills the child (SIGKILL) SEC seconds after PATTERN appeared (0:
+ * at once) unless it ended by then: a Linux guest that reached /init need
+ * not finish shutting down. -t SEC kills it SEC seconds after the start
+ * (default 600).
  *
  * -m SUBSTR (memory mode): the child is traced (PTRACE_SEIZE with
  * PTRACE_O_TRACEEXIT|TRACECLONE, no system-call tracing) and each thread
@@ -38,6 +41,10 @@
  *                 only grows while a VM runs, so this never subtracts more
  *                 guest memory than the peak held)
  *   vmm_rss_kb    rss_kb - guest_kb: RSS without guest RAM at that stop
+ *   threads       threads seen
+ *   runq_wait_us  time its threads spent runnable but waiting for a CPU
+ *                 (schedstat run_delay, summed over the threads, latest
+ *                 value each): what a loaded host adds to the times
  *
  * The stops make the run slower: times of memory-mode runs are not used.
  *
@@ -56,6 +63,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
@@ -72,7 +80,7 @@ struct mem_figures {
 
 struct opts {
 	const char *out, *err, *pattern, *guest_substr;
-	bool kill_on_match;
+	int kill_after_match;		/* seconds, -1: never */
 	int timeout_sec;
 	char **argv;
 };
@@ -87,7 +95,7 @@ static long long now_ns(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vmmtime [-o OUT] [-e ERR] [-p PATTERN] [-k] [-t SEC] "
+	fprintf(stderr, "usage: vmmtime [-o OUT] [-e ERR] [-p PATTERN] [-k SEC] [-t SEC] "
 		"[-m GUEST_MAPPING_SUBSTR] -- CMD ARG...\n");
 	exit(2);
 }
@@ -98,18 +106,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_sec = 600;
-	while ((c = getopt(argc, argv, "+o:e:p:kt:m:")) != -1) {
+	o->kill_after_match = -1;
+	while ((c = getopt(argc, argv, "+o:e:p:k:t:m:")) != -1) {
 		switch (c) {
 		case 'o': o->out = optarg; break;
 		case 'e': o->err = optarg; break;
 		case 'p': o->pattern = optarg; break;
-		case 'k': o->kill_on_match = true; break;
+		case 'k': o->kill_after_match = atoi(optarg); break;
 		case 't': o->timeout_sec = atoi(optarg); break;
 		case 'm': o->guest_substr = optarg; break;
 		default: return -EINVAL;
 		}
 	}
-	if (optind >= argc || o->timeout_sec <= 0 || (o->kill_on_match && !o->pattern))
+	if (optind >= argc || o->timeout_sec <= 0 || (o->kill_after_match >= 0 && !o->pattern))
 		return -EINVAL;
 	o->argv = argv + optind;
 	return 0;
@@ -191,6 +200,46 @@ static void sample_memory(pid_t pid, pid_t tid, const char *substr, struct mem_f
 	best->hwm = hwm;
 }
 
+/* CPU time and run-queue wait of each thread (/proc/.../schedstat), latest seen. */
+#define MAX_THREADS 256
+static struct { pid_t tid; long long cpu_ns, wait_ns; } sched[MAX_THREADS];
+
+static void sample_sched(pid_t pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		pid_t tid = atoi(d->d_name);
+		long long cpu, wait;
+		FILE *f;
+		int i;
+
+		if (tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/schedstat", pid, tid);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fscanf(f, "%lld %lld", &cpu, &wait) == 2) {
+			for (i = 0; i < MAX_THREADS && sched[i].tid && sched[i].tid != tid; i++)
+				;
+			if (i < MAX_THREADS) {
+				sched[i].tid = tid;
+				sched[i].cpu_ns = cpu;
+				sched[i].wait_ns = wait;
+			}
+		}
+		fclose(f);
+	}
+	closedir(dir);
+}
+
 /* Child: wait for the parent's go, stamp the start, exec. */
 static void __attribute__((noreturn)) child(const struct opts *o, int out_w, int go_r,
 					     volatile long long *t0)
@@ -228,8 +277,10 @@ static bool reap(pid_t pid, const struct opts *o, struct mem_figures *mem, int *
 		if (WIFSTOPPED(st)) {
 			int sig = WSTOPSIG(st), event = st >> 16, inject = 0;
 
-			if (event == PTRACE_EVENT_EXIT)
+			if (event == PTRACE_EVENT_EXIT) {
 				sample_memory(pid, w, o->guest_substr, mem);
+				sample_sched(pid);
+			}
 			else if (event == 0 && sig != SIGTRAP)
 				inject = sig;	/* a real signal: deliver it */
 			ptrace(PTRACE_CONT, w, 0, (void *)(long)inject);
@@ -325,8 +376,9 @@ int main(int argc, char **argv)
 		ssize_t n;
 
 		if (left <= 0 && !killed) {
-			fprintf(stderr, "vmmtime: timeout after %d s: killing %s\n", o.timeout_sec,
-				o.argv[0]);
+			if (t_match < 0 || o.kill_after_match < 0)
+				fprintf(stderr, "vmmtime: timeout after %d s: killing %s\n",
+					o.timeout_sec, o.argv[0]);
 			kill(pid, SIGKILL);
 			killed = true;
 		}
@@ -356,10 +408,10 @@ int main(int argc, char **argv)
 			memcpy(win + keep, buf, (size_t)n);
 			if (memmem(win, keep + (size_t)n, o.pattern, plen)) {
 				t_match = now_ns();
-				if (o.kill_on_match && !killed) {
-					kill(pid, SIGKILL);
-					killed = true;
-				}
+				/* The deadline moves closer; the loop's check kills. */
+				if (o.kill_after_match >= 0 &&
+				    t_match + o.kill_after_match * 1000000000LL < deadline)
+					deadline = t_match + o.kill_after_match * 1000000000LL;
 			}
 			keep += (size_t)n;
 			if (keep > plen - 1) {
@@ -371,8 +423,10 @@ int main(int argc, char **argv)
 
 	t0 = *t0p;
 #define US(t) ((t) < 0 || !t0 ? -1LL : ((t) - t0) / 1000)
-	printf("first_us=%lld match_us=%lld exit_us=%lld status=%d maxrss_kb=%ld", US(t_first),
-	       US(t_match), US(t_exit), status, ru.ru_maxrss);
+	printf("first_us=%lld match_us=%lld exit_us=%lld status=%d maxrss_kb=%ld cpu_us=%lld",
+	       US(t_first), US(t_match), US(t_exit), status, ru.ru_maxrss,
+	       (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+	       (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec);
 	if (o.guest_substr) {
 		if (mem.valid)
 			printf(" hwm_kb=%lld rss_kb=%lld anon_kb=%lld file_kb=%lld shmem_kb=%lld "
@@ -381,6 +435,13 @@ int main(int argc, char **argv)
 			       mem.rss - mem.guest);
 		else
 			printf(" mem=unavailable");
+		if (sched[0].tid) {
+			long long w = 0, n = 0;
+
+			for (int i = 0; i < MAX_THREADS && sched[i].tid; i++, n++)
+				w += sched[i].wait_ns;
+			printf(" threads=%lld runq_wait_us=%lld", n, w / 1000);
+		}
 	}
 	printf("\n");
 	return 0;

@@ -25,7 +25,7 @@ CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -I. -MMD -MP \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS	?=
-HOST_LIBS := -lfdt -lpthread
+HOST_LIBS := -lfdt -lpthread -ljson-c
 
 # Host objects of the imsvm program, shared with the unit tests.
 # main.c holds main() only; *_test.c are criterion tests.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmm/cli.h"
+#include "vmm/cmd.h"
 #include "vmm/layout.h"
 #include "vmm/log.h"
 
@@ -46,6 +47,9 @@ void cli__usage_run(FILE *f)
 	      "                        device is assigned; 'pvic' forces it) or trapped\n"
 	      "      --irq-delivery irqfd|relay  KVM irqfd (default) or imsvm relays\n"
 	      "      --trace-pvic      log each PV-IC operation\n"
+	      "      --control-socket PATH  the operator control socket (default\n"
+	      "                        $XDG_RUNTIME_DIR/imsvm/NAME.sock, /run/imsvm as root)\n"
+	      "      --no-control      no control socket (imsvm list/stat/... cannot see it)\n"
 	      "  -q, --quiet           no informational messages\n"
 	      "      --debug           debug messages\n"
 	      "  -h, --help            this help\n"
@@ -61,6 +65,14 @@ void cli__usage(FILE *f)
 	      "\n"
 	      "Commands:\n"
 	      "  run        boot a guest kernel in a new VM\n"
+	      "  list       running VMs (name, pid, vCPUs, memory, state, devices)\n"
+	      "  stat       exits per vCPU, memory, uptime, PV-IC counters of a VM\n"
+	      "  ims        every IMS vector the PV-IC has handed out in a VM\n"
+	      "  pause      stop every vCPU of a VM\n"
+	      "  resume     run a paused VM again\n"
+	      "  stop       stop a VM (gracefully, then forced after a timeout)\n"
+	      "  assign     assign a device to a running VM (--vfio-user SOCKET)\n"
+	      "  unassign   remove an assigned device from a running VM\n"
 	      "\n"
 	      "  imsvm --version | --help | COMMAND --help\n", f);
 }
@@ -108,7 +120,7 @@ enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NAME, OPT_CONSOLE,
 	OPT_TIMEOUT, OPT_DUMP_DTB, OPT_STATS, OPT_QUIET, OPT_DEBUG, OPT_HELP,
 	OPT_VFIO_USER, OPT_VFIO, OPT_IMS_MODE, OPT_IRQ_DELIVERY, OPT_TRACE_PVIC,
-	OPT_DISK, OPT_NET, OPT_RNG,
+	OPT_DISK, OPT_NET, OPT_RNG, OPT_CONTROL_SOCKET, OPT_NO_CONTROL,
 };
 
 static const struct {
@@ -138,6 +150,8 @@ static const struct {
 	{ "disk", 0, true, OPT_DISK },
 	{ "net", 0, true, OPT_NET },
 	{ "rng", 0, false, OPT_RNG },
+	{ "control-socket", 0, true, OPT_CONTROL_SOCKET },
+	{ "no-control", 0, false, OPT_NO_CONTROL },
 };
 
 static int set_kernel(struct cli_run *r, const char *path)
@@ -269,6 +283,14 @@ static int apply(struct cli_run *r, enum opt_id id, const char *name, const char
 	case OPT_RNG:
 		r->cfg.rng = true;
 		return 0;
+	case OPT_CONTROL_SOCKET:
+		if (!*arg)
+			return usage_error("--control-socket: empty path");
+		r->cfg.control_path = arg;
+		return 0;
+	case OPT_NO_CONTROL:
+		r->cfg.no_control = true;
+		return 0;
 	}
 	return usage_error("%s: unhandled option", name);
 }
@@ -394,6 +416,7 @@ static const struct cli_command {
 	void (*usage)(FILE *f);
 } commands[] = {
 	{ "run", cmd_run, cli__usage_run },
+	CMD_TABLE_ENTRIES	/* vmm/cmd.h: the control socket's clients */
 };
 
 int cli__main(int argc, char **argv)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vmm/boot.h"
+#include "vmm/control.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
@@ -419,7 +420,10 @@ static void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (atomic_load(&vm->exit_reason) == VM_RUNNING) {
-		int ret = __kvm__ioctl(vcpu->fd, KVM_RUN, 0);
+		int ret;
+
+		control__pause_point(vcpu);	/* parks here while the VM is paused */
+		ret = __kvm__ioctl(vcpu->fd, KVM_RUN, 0);
 
 		if (ret < 0) {
 			if (ret == -EINTR || ret == -EAGAIN)

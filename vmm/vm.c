@@ -27,6 +27,7 @@
 #include <libfdt.h>
 
 #include "vmm/boot.h"
+#include "vmm/control.h"
 #include "devices/passthrough.h"
 #include "devices/pvic.h"
 #include "devices/i8042.h"
@@ -130,6 +131,25 @@ static void mask_stop_signals(bool block)
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
 		sigaddset(&set, stop_signals[i]);
 	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/*
+ * Pages Intel VMX without unrestricted guest needs to run real mode (a TSS
+ * and an identity-mapped page table), placed below the IOAPIC. Other KVMs
+ * ignore them or may refuse: our guests start in protected or long mode, so
+ * a failure is only worth a warning.
+ */
+static void set_vmx_realmode_pages(struct vm *vm)
+{
+	u64 identity = VM_IDENTITY_MAP_ADDR;
+	int ret;
+
+	ret = __kvm__ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR);
+	if (ret < 0)
+		pr_warn("KVM_SET_TSS_ADDR: %s (continuing)", strerror(-ret));
+	ret = kvm__ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity);
+	if (ret < 0)
+		pr_warn("KVM_SET_IDENTITY_MAP_ADDR: %s (continuing)", strerror(-ret));
 }
 
 static int create_ram(struct vm *vm, u64 size)
@@ -545,7 +565,6 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	struct kvm_limits limits;
 	size_t dtb_size = 0;
 	void *dtb = NULL;
-	u64 identity = VM_IDENTITY_MAP_ADDR;
 	int ret;
 
 	memset(vm, 0, sizeof(*vm));
@@ -576,9 +595,7 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 			limits.nr_vcpus);
 
 	STEP("KVM_CREATE_VM", vm->vm_fd = __kvm__ioctl(vm->kvm_fd, KVM_CREATE_VM, 0));
-	STEP("KVM_SET_TSS_ADDR", __kvm__ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR));
-	STEP("KVM_SET_IDENTITY_MAP_ADDR",
-	     kvm__ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &identity));
+	set_vmx_realmode_pages(vm);
 
 	/* Guest RAM: a memfd, so device servers can map it too. */
 	STEP("guest RAM (memfd)", create_ram(vm, cfg->mem_bytes));
@@ -612,6 +629,8 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 		return ret;
 
 	STEP_LOGGED(setup_vcpus(vm, &boot));
+	/* The operator's socket, once there is a VM to control. */
+	STEP_LOGGED(control__start(vm));
 	STEP_LOGGED(start_vcpus(vm));
 	return 0;
 }

@@ -16,6 +16,7 @@
 struct vcpu;
 struct pci_root;
 struct event_loop;
+struct control;
 
 #define VM_MAX_ASSIGNED		16	/* --vfio-user and --vfio devices, each */
 #define VM_MAX_VIRTIO		8	/* --disk and --net devices, each */
@@ -57,6 +58,9 @@ struct vm_config {
 	unsigned int nr_disks;
 	const char *nets[VM_MAX_VIRTIO];	/* --net tap[,ifname=NAME][,mac=MAC] */
 	unsigned int nr_nets;
+	/* The operator control socket (vmm/control.h). */
+	const char *control_path;	/* --control-socket PATH, NULL: the default */
+	bool no_control;		/* --no-control */
 };
 
 /* Why the VM stopped; the first reason recorded wins. */
@@ -81,6 +85,7 @@ struct vm {
 	struct vcpu **vcpus;
 	struct pci_root *pci;		/* devices/pci.h: the host bridge and bus 0 */
 	struct event_loop *loop;	/* vmm/event_loop.h: the VMM's I/O thread */
+	struct control *control;	/* vmm/control.h: the control socket, or NULL */
 
 	/*
 	 * Test seam: when set, vm__irq_line() calls this instead of KVM, so unit

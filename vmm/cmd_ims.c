@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* `imsvm ims NAME`: every IMS vector the PV-IC has handed out. */
+#include "vmm/cli.h"
+#include "vmm/cmd_priv.h"
+
+void cmd__usage_ims(FILE *f)
+{
+	fputs("usage: imsvm ims NAME [--json] [--timeout-ms MS]\n"
+	      "\n"
+	      "Every vector the PV-IC of VM NAME has allocated: the ADI (PCI function), the\n"
+	      "IMS index the guest gave, the remapping handle, the destination APIC id,\n"
+	      "the vector, whether it is masked, and the KVM GSI it is routed through\n"
+	      "(- while masked or relayed).\n", f);
+}
+
+int cmd__ims(int argc, char **argv)
+{
+	struct cmd_opts o;
+	json_object *r, *vecs;
+	int ret;
+
+	ret = cmd__parse(argc, argv, cmd__usage_ims, NULL, true, 0, &o);
+	if (ret)
+		return ret > 0 ? 0 : EXIT_USAGE;
+	ret = cmd__call(&o, "ims", NULL, &r);
+	if (ret)
+		return ret;
+	if (o.json) {
+		cmd__print_json(r);
+		json_object_put(r);
+		return 0;
+	}
+	printf("%-9s %-12s %8s %7s %6s %6s %-6s %5s\n", "ADI", "DEVICE", "IMS", "HANDLE", "DEST",
+	       "VECTOR", "MASKED", "GSI");
+	if (json_object_object_get_ex(r, "vectors", &vecs) && vecs) {
+		for (size_t i = 0; i < json_object_array_length(vecs); i++) {
+			json_object *v = json_object_array_get_idx(vecs, i), *m;
+			bool masked = json_object_object_get_ex(v, "masked", &m) &&
+				      json_object_get_boolean(m);
+
+			printf("%-9s %-12s %8s %7s %6s %6s %-6s %5s\n", cmd__str(v, "adi"),
+			       cmd__str(v, "device"), cmd__str(v, "ims_index"),
+			       cmd__str(v, "handle"), cmd__str(v, "dest"), cmd__str(v, "vector"),
+			       masked ? "yes" : "no", cmd__str(v, "gsi"));
+		}
+		printf("%zu vector(s)\n", json_object_array_length(vecs));
+	}
+	json_object_put(r);
+	return 0;
+}

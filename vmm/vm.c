@@ -27,6 +27,7 @@
 #include <libfdt.h>
 
 #include "vmm/boot.h"
+#include "vmm/control.h"
 #include "devices/passthrough.h"
 #include "devices/pvic.h"
 #include "devices/i8042.h"
@@ -628,6 +629,8 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 		return ret;
 
 	STEP_LOGGED(setup_vcpus(vm, &boot));
+	/* The operator's socket, once there is a VM to control. */
+	STEP_LOGGED(control__start(vm));
 	STEP_LOGGED(start_vcpus(vm));
 	return 0;
 }

@@ -17,11 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "devices/pci.h"
 #include "devices/pvic.h"
 #include "devices/pvic_backend.h"
 #include "devices/pvic_core.h"
+#include "devices/pvic_floor.h"
 #include "vmm/device.h"
 #include "vmm/ims_source.h"
 #include "vmm/irq_routing.h"
@@ -53,6 +55,7 @@ struct pvic_dev {
 	u32 msix_entry[4];		/* addr lo, addr hi, data, vector control */
 	struct irq_group *evt;
 
+	u64 alloc_ns;			/* host time spent in ALLOC batches */
 	u64 bad_accesses;		/* wrong size or alignment */
 	u64 bad_doorbells;		/* doorbell values other than RING */
 };
@@ -116,7 +119,17 @@ static void doorbell(struct pvic_dev *p)
 				    (unsigned long long)gpa);
 		return;
 	}
-	p->last_status = pvic_core__execute(&p->core, &p->page);
+	if (p->page.hdr.op == PVIC_OP_ALLOC) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		p->last_status = pvic_core__execute(&p->core, &p->page);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		p->alloc_ns += (u64)(t1.tv_sec - t0.tv_sec) * 1000000000ull + (u64)t1.tv_nsec -
+			       (u64)t0.tv_nsec;
+	} else {
+		p->last_status = pvic_core__execute(&p->core, &p->page);
+	}
 	/* The header and the entries the batch could have touched; never more. */
 	n = MIN(p->page.hdr.count, (u32)PVIC_MAX_ENTRIES);
 	if (p->page.hdr.op == PVIC_OP_NEGOTIATE || p->page.hdr.op == PVIC_OP_QUERY_ADI)
@@ -252,11 +265,33 @@ static const struct ims_consumer_ops consumer_ops = { .added = src_added,
 
 /* ---- life cycle ---- */
 
+/* IMSVM_BENCH_PVIC_FLOOR=N: measure the floor on the first ADI (devices/pvic_floor.c). */
+static void bench_floor(struct pvic_dev *p)
+{
+	const char *env = getenv("IMSVM_BENCH_PVIC_FLOOR");
+	unsigned long n = env ? strtoul(env, NULL, 10) : 0;
+
+	if (!n)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (unsigned int i = 0; i < PVIC_MAX_ADIS; i++) {
+		struct pvic_adi *a = &p->core.adi[i];
+
+		if (!a->present || a->failed)
+			continue;
+		/* Handles far above the ones the guest will get, unbound after. */
+		(void)pvic_floor__run(p->be.routing, a->dev, PVIC_MAX_HANDLES + 1,
+				      (u32)MIN(n, 16384ul));
+		break;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
 void pvic__log_counters(struct pvic_dev *p)
 {
 	pthread_mutex_lock(&p->lock);
 	pr_info("pvic: %llu batches, %llu commits, %llu device requests, %llu batches refused, "
-		"%llu interrupts relayed",
+		"%llu interrupts relayed, %llu us in ALLOC", 
 		(unsigned long long)p->core.cnt.batches, (unsigned long long)p->core.cnt.commits,
 		(unsigned long long)p->be.device_calls,
 		(unsigned long long)({
@@ -264,7 +299,8 @@ void pvic__log_counters(struct pvic_dev *p)
 			for (int i = 0; i < PVIC_NR_ERR; i++)
 				t += p->core.cnt.batch_errors[i];
 			t;
-		}), (unsigned long long)(p->be.relay ? pvic_relay__count(&p->be) : 0));
+		}), (unsigned long long)(p->be.relay ? pvic_relay__count(&p->be) : 0),
+		(unsigned long long)p->alloc_ns / 1000);
 	for (unsigned int i = 0; i < PVIC_MAX_ADIS; i++) {
 		const struct pvic_adi *a = &p->core.adi[i];
 		u64 errs = 0;
@@ -420,6 +456,7 @@ int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev 
 	if (ret)
 		goto err_unregister;
 	p->consumer_set = true;
+	bench_floor(p);
 
 	p->dev = (struct device){ .name = "pvic", .ops = &pvic_device_ops, .priv = p };
 	device_list__add(&vm->devices, &p->dev);

@@ -92,8 +92,14 @@ static void check_pit_ioapic(int pin)
 		ioapic_route(pin, PIT_VECTOR, apic_id(), false, false);
 	}
 
-	/* Once masked, nothing new reaches the LAPIC; let the last one land. */
+	/*
+	 * Once masked, nothing new reaches the LAPIC. A tick already on its way
+	 * (under nested PVM delivery takes tens of microseconds) may still land:
+	 * let one whole reference period pass before counting, then count over
+	 * a second one.
+	 */
 	ioapic_mask(pin);
+	wait_reference();
 	apic_drain(PIT_VECTOR);
 	pit_ticks = 0;
 	bool ref = wait_reference();

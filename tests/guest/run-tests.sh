@@ -147,10 +147,19 @@ finish_test() {
 	log="$LOG_DIR/$name.log"
 	run_vm "$GUEST_DIR/$file" "$smp" "$secs" "$extra" >"$log" 2>&1
 	status=$?
+	# Status 0 alone is not a pass: a guest that triple-faults is reset, and
+	# a reset ends imsvm with 0 too. A pass also needs the guest's own word.
+	if [ $status = 0 ] && ! tr -d '\r' <"$log" | grep -q '^EXIT: STATUS=0$'; then
+		status=0x
+	fi
 	case $status in
 	0)
 		echo "PASS $name"
 		passed=$((passed + 1))
+		;;
+	0x)
+		echo "FAIL $name (status 0 without 'EXIT: STATUS=0': the guest reset or triple-faulted)"
+		failed=$((failed + 1))
 		;;
 	77)
 		reason=$(tr -d '\r' <"$log" | sed -n 's/^.*SKIP: //p' | head -n 1)

@@ -18,6 +18,8 @@
 #   net-tcp      a TCP transfer each way (md5 both sides)
 #   console      a line typed on imsvm's stdin comes back through hvc0
 #   rng          bytes from /dev/hwrng, from the virtio-rng device
+#   kick-no-exit the disk's queue notifications were KVM ioeventfds: none
+#                exited to imsvm (its exit line counts both)
 #
 # Needs /dev/kvm, /dev/net/tun (or the tun module under build/tests/virtio/
 # host/) and network namespaces: the whole test runs in a new network
@@ -31,7 +33,7 @@ IMSVM=${IMSVM:-build/imsvm}
 KERNEL=${LINUX_BZIMAGE:-build/tests/linux/vmlinuz}
 INITRD=${VIRTIO_INITRD:-build/tests/virtio/initrd.cpio}
 TIMEOUT=${VIRTIO_TIMEOUT:-400}
-CHECKS="drivers blk-read blk-write blk-flush blk-serial blk-discard blk-ro net-ping net-tcp console rng"
+CHECKS="drivers blk-read blk-write blk-flush blk-serial blk-discard blk-ro net-ping net-tcp console rng kick-no-exit"
 MiB=1048576
 
 skip_all()
@@ -233,6 +235,13 @@ virtio_rng*)
 		fail rng "bytes '$(value rng-bytes)', two reads differ: '$(value rng-differ)'"
 	fi ;;
 *) fail rng "rng_current '$(value rng-current)'" ;;
+esac
+
+kicks=$(sed -n 's/.*virtio-blk0: .* \([0-9]*\) kicks, \([0-9]*\) of them by MMIO exit.*/\1 \2/p' "$log" | head -n 1)
+case "$kicks" in
+"0 "*|"") fail kick-no-exit "no kicks counted ('$kicks')" ;;
+*" 0") pass kick-no-exit ;;
+*) fail kick-no-exit "kicks, of them by MMIO exit: $kicks" ;;
 esac
 
 if [ $status -ne 0 ] || ! grep -q 'VIRTIO-GUEST: done' "$log"; then

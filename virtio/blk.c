@@ -458,11 +458,14 @@ static int open_image(struct virtio_blk *b)
 		pr_err("--disk %s: not a regular file (raw images only)", b->path);
 		return -EINVAL;
 	}
-	if (st.st_size < (off_t)SECTOR || st.st_size % SECTOR) {
-		pr_err("--disk %s: size %lld is not a non-zero multiple of 512 bytes", b->path,
-		       (long long)st.st_size);
+	if (st.st_size < (off_t)SECTOR) {
+		pr_err("--disk %s: smaller than one 512-byte sector", b->path);
 		return -EINVAL;
 	}
+	/* As other VMMs do: a partial last sector is not part of the disk. */
+	if (st.st_size % SECTOR)
+		pr_warn("--disk %s: the last %lld bytes (a partial sector) are not visible",
+			b->path, (long long)(st.st_size % SECTOR));
 	b->sectors = (u64)st.st_size / SECTOR;
 	return 0;
 }

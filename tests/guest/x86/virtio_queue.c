@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * virtio devices driven by a minimal driver, for what Linux will not do:
+ * feature negotiation corner cases, malformed descriptor chains (each must
+ * put only that device into NEEDS_RESET, with a configuration interrupt
+ * in the ISR, while the other device keeps working and imsvm runs on),
+ * and a reset while block requests are in flight (no stale completion may
+ * reach the new rings).
+ *
+ * Needs `--rng --disk FILE,ro,serial=vq-guest` where FILE starts with
+ * "\x7fELF" (the manifest gives this kernel's own ELF). INTx/ISR only:
+ * MSI-X stays off, completions are polled.
+ */
+#include "libcflat.h"
+#include "pci.h"
+#include "x86/processor.h"
+
+#define VENDOR_VIRTIO	0x1af4
+#define DEV_BLK		0x1042
+#define DEV_RNG		0x1044
+
+/* BAR 0 layout of imsvm's virtio-pci (docs/virtio.md); checked from the capabilities. */
+#define COMMON		0x0000
+#define ISR		0x1000
+#define DEVCFG		0x2000
+#define NOTIFY		0x3000
+
+/* common configuration */
+#define DFSELECT	0
+#define DF		4
+#define GFSELECT	8
+#define GF		12
+#define STATUS		20
+#define Q_SELECT	22
+#define Q_SIZE		24
+#define Q_ENABLE	28
+#define Q_DESC		32
+#define Q_AVAIL		40
+#define Q_USED		48
+
+#define S_ACK		1
+#define S_DRIVER	2
+#define S_DRIVER_OK	4
+#define S_FEATURES_OK	8
+#define S_NEEDS_RESET	0x40
+
+#define F_NEXT		1
+#define F_WRITE		2
+#define F_INDIRECT	4
+
+#define QSZ		16
+
+struct desc {
+	u64 addr;
+	u32 len;
+	u16 flags;
+	u16 next;
+};
+
+struct ring {
+	struct desc desc[QSZ] __attribute__((aligned(4096)));
+	struct {
+		u16 flags, idx, ring[QSZ], used_event;
+	} avail __attribute__((aligned(4096)));
+	struct {
+		u16 flags, idx;
+		struct { u32 id, len; } ring[QSZ];
+		u16 avail_event;
+	} used __attribute__((aligned(4096)));
+};
+
+struct vdev {
+	const char *name;
+	u32 slot;
+	u64 bar;
+	struct ring *r;
+	u16 next_avail;
+};
+
+static struct ring rng_ring, blk_ring;
+static struct desc indirect[4] __attribute__((aligned(16)));
+static u8 buf[4096] __attribute__((aligned(4096)));
+static u8 status_bytes[QSZ];
+static struct {
+	u32 type, ioprio;
+	u64 sector;
+} hdr[QSZ];
+static u8 sectors[QSZ][512];
+
+static inline void w8(u64 a, u8 v) { *(volatile u8 *)(uintptr_t)a = v; }
+static inline void w16(u64 a, u16 v) { *(volatile u16 *)(uintptr_t)a = v; }
+static inline void w32(u64 a, u32 v) { *(volatile u32 *)(uintptr_t)a = v; }
+static inline u8 r8(u64 a) { return *(volatile u8 *)(uintptr_t)a; }
+static inline u16 r16(u64 a) { return *(volatile u16 *)(uintptr_t)a; }
+static inline u32 r32(u64 a) { return *(volatile u32 *)(uintptr_t)a; }
+
+static bool find(struct vdev *v, u16 device)
+{
+	for (u32 s = 0; s < 32; s++) {
+		u32 id = pci_conf1_read32(0, s, 0, PCI_VENDOR_ID);
+
+		if ((id & 0xffff) == VENDOR_VIRTIO && id >> 16 == device) {
+			v->slot = s;
+			v->bar = pci_conf1_read32(0, s, 0, PCI_BAR0) & ~0xfULL;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A vendor capability of @type pointing at @off of BAR 0? */
+static bool has_cap(struct vdev *v, u8 type, u32 off)
+{
+	u8 p = pci_conf1_read8(0, v->slot, 0, 0x34);
+
+	for (int n = 0; p && n < 48; n++) {
+		u32 h = pci_conf1_read32(0, v->slot, 0, p);
+
+		if ((h & 0xff) == 0x09 && (h >> 24) == type)
+			return pci_conf1_read32(0, v->slot, 0, p + 8) == off &&
+			       (pci_conf1_read32(0, v->slot, 0, p + 4) & 0xff) == 0;
+		p = (h >> 8) & 0xfc;
+	}
+	return false;
+}
+
+static u8 status(struct vdev *v)
+{
+	return r8(v->bar + COMMON + STATUS);
+}
+
+static void set_status(struct vdev *v, u8 s)
+{
+	w8(v->bar + COMMON + STATUS, s);
+}
+
+/* 3.1.1 up to FEATURES_OK with @hi:@lo; returns the status read back. */
+static u8 negotiate(struct vdev *v, u32 hi, u32 lo)
+{
+	set_status(v, 0);
+	set_status(v, S_ACK);
+	set_status(v, S_ACK | S_DRIVER);
+	w32(v->bar + COMMON + GFSELECT, 0);
+	w32(v->bar + COMMON + GF, lo);
+	w32(v->bar + COMMON + GFSELECT, 1);
+	w32(v->bar + COMMON + GF, hi);
+	set_status(v, S_ACK | S_DRIVER | S_FEATURES_OK);
+	return status(v);
+}
+
+/* Fresh rings for queue 0 and DRIVER_OK. */
+static bool start(struct vdev *v)
+{
+	if (negotiate(v, 1, 0) != (S_ACK | S_DRIVER | S_FEATURES_OK))
+		return false;
+	memset(v->r, 0, sizeof(*v->r));
+	v->next_avail = 0;
+	w16(v->bar + COMMON + Q_SELECT, 0);
+	w16(v->bar + COMMON + Q_SIZE, QSZ);
+	w32(v->bar + COMMON + Q_DESC, (u32)(uintptr_t)v->r->desc);
+	w32(v->bar + COMMON + Q_DESC + 4, 0);
+	w32(v->bar + COMMON + Q_AVAIL, (u32)(uintptr_t)&v->r->avail);
+	w32(v->bar + COMMON + Q_AVAIL + 4, 0);
+	w32(v->bar + COMMON + Q_USED, (u32)(uintptr_t)&v->r->used);
+	w32(v->bar + COMMON + Q_USED + 4, 0);
+	w16(v->bar + COMMON + Q_ENABLE, 1);
+	set_status(v, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+	(void)r8(v->bar + ISR);		/* acknowledge anything left over */
+	return r16(v->bar + COMMON + Q_ENABLE) == 1 && status(v) == 0xf;
+}
+
+static void offer(struct vdev *v, u16 head)
+{
+	v->r->avail.ring[v->next_avail % QSZ] = head;
+	v->next_avail++;
+	__atomic_store_n(&v->r->avail.idx, v->next_avail, __ATOMIC_RELEASE);
+}
+
+static void kick(struct vdev *v)
+{
+	w16(v->bar + NOTIFY, 0);
+}
+
+/* Bounded wait (TSC cycles) for @cond; the device works on imsvm's own threads. */
+#define WAIT_CYCLES	20000000000ULL
+#define WAIT(cond) ({							\
+	u64 __t0 = rdtsc();						\
+	while (!(cond) && rdtsc() - __t0 < WAIT_CYCLES)		\
+		cpu_relax();						\
+	(cond);								\
+})
+
+static u16 used_idx(struct vdev *v)
+{
+	return __atomic_load_n(&v->r->used.idx, __ATOMIC_ACQUIRE);
+}
+
+/* One rng request of @len bytes into buf; true when completed with that length. */
+static bool rng_request(struct vdev *v, u32 len)
+{
+	u16 want = (u16)(used_idx(v) + 1);
+
+	v->r->desc[0] = (struct desc){ (uintptr_t)buf, len, F_WRITE, 0 };
+	offer(v, 0);
+	kick(v);
+	return WAIT(used_idx(v) == want) && v->r->used.ring[(want - 1) % QSZ].len == len;
+}
+
+/* Block request in slot @i: header, @len data bytes into sectors[i], status. */
+static void blk_prepare(struct vdev *v, unsigned int i, u32 type, u64 sector, u32 len)
+{
+	unsigned int d = i * 3;
+
+	hdr[i].type = type;
+	hdr[i].ioprio = 0;
+	hdr[i].sector = sector;
+	status_bytes[i] = 0xee;
+	v->r->desc[d] = (struct desc){ (uintptr_t)&hdr[i], 16, F_NEXT, (u16)(d + 1) };
+	v->r->desc[d + 1] = (struct desc){ (uintptr_t)sectors[i], len, F_NEXT | F_WRITE,
+					   (u16)(d + 2) };
+	v->r->desc[d + 2] = (struct desc){ (uintptr_t)&status_bytes[i], 1, F_WRITE, 0 };
+	offer(v, (u16)d);
+}
+
+static bool blk_read0(struct vdev *v)
+{
+	u16 want = (u16)(used_idx(v) + 1);
+
+	memset(sectors[0], 0, 512);
+	blk_prepare(v, 0, 0 /* IN */, 0, 512);
+	kick(v);
+	return WAIT(used_idx(v) == want) && status_bytes[0] == 0 &&
+	       sectors[0][0] == 0x7f && sectors[0][1] == 'E' && sectors[0][2] == 'L' &&
+	       sectors[0][3] == 'F';
+}
+
+static void check_transport(struct vdev *v)
+{
+	report(has_cap(v, 1, COMMON) && has_cap(v, 2, NOTIFY) && has_cap(v, 3, ISR),
+	       "%s: common, notify and ISR capabilities at the documented offsets", v->name);
+}
+
+static void check_features(struct vdev *v)
+{
+	report_prefix_push("features");
+	w32(v->bar + COMMON + DFSELECT, 1);
+	report(r32(v->bar + COMMON + DF) & 1, "VIRTIO_F_VERSION_1 offered");
+	report(negotiate(v, 0, 0) == (S_ACK | S_DRIVER), "a legacy driver is refused");
+	report(negotiate(v, 1 | 1u << 9, 0) == (S_ACK | S_DRIVER),
+	       "a feature that was not offered is refused");
+	set_status(v, 0);
+	set_status(v, S_ACK);
+	set_status(v, S_ACK | S_DRIVER | S_DRIVER_OK);
+	report(status(v) == S_ACK, "DRIVER_OK before FEATURES_OK is ignored");
+	report(negotiate(v, 1, 0) == 0xb, "VERSION_1 alone is accepted");
+	set_status(v, 0);
+	report(status(v) == 0, "reset reads back 0");
+	report_prefix_pop();
+}
+
+/*
+ * Hand @v a malformed chain (set up by @make), check NEEDS_RESET, the config
+ * interrupt, no completion, the other device @o still working, then reset
+ * and recover.
+ */
+static void bad_case(struct vdev *v, struct vdev *o, const char *what, void (*make)(struct vdev *))
+{
+	u16 before;
+
+	if (!start(v)) {
+		report(false, "%s: device restarts", what);
+		return;
+	}
+	before = used_idx(v);
+	make(v);
+	kick(v);
+	report(WAIT(status(v) & S_NEEDS_RESET) && used_idx(v) == before &&
+	       (r8(v->bar + ISR) & 2), "%s: NEEDS_RESET, config interrupt, nothing completed",
+	       what);
+	report(blk_read0(o), "%s: the other device still works", what);
+	report(start(v) && rng_request(v, 32), "%s: reset brings the device back", what);
+}
+
+static void bad_out_of_ram(struct vdev *v)
+{
+	v->r->desc[0] = (struct desc){ 0x7000000000ULL, 64, F_WRITE, 0 };
+	offer(v, 0);
+}
+
+static void bad_loop(struct vdev *v)
+{
+	v->r->desc[0] = (struct desc){ (uintptr_t)buf, 8, F_WRITE | F_NEXT, 1 };
+	v->r->desc[1] = (struct desc){ (uintptr_t)buf, 8, F_WRITE | F_NEXT, 0 };
+	offer(v, 0);
+}
+
+static void bad_nested_indirect(struct vdev *v)
+{
+	indirect[0] = (struct desc){ (uintptr_t)&indirect[2], 16, F_INDIRECT, 0 };
+	v->r->desc[0] = (struct desc){ (uintptr_t)indirect, 16, F_INDIRECT, 0 };
+	offer(v, 0);
+}
+
+static void bad_indirect_len(struct vdev *v)
+{
+	v->r->desc[0] = (struct desc){ (uintptr_t)indirect, 20, F_INDIRECT, 0 };
+	offer(v, 0);
+}
+
+static void bad_len_overflow(struct vdev *v)
+{
+	/* Two 3 GiB buffers cannot both be RAM with 256 MiB: out of RAM first; still refused. */
+	v->r->desc[0] = (struct desc){ (uintptr_t)buf, 0xC0000000u, F_WRITE, 0 };
+	offer(v, 0);
+}
+
+static void bad_avail_jump(struct vdev *v)
+{
+	v->next_avail = QSZ + 5;
+	__atomic_store_n(&v->r->avail.idx, v->next_avail, __ATOMIC_RELEASE);
+}
+
+static void bad_head(struct vdev *v)
+{
+	offer(v, QSZ + 1);
+}
+
+/* Reset while 5 reads are in flight: the new rings see only new completions. */
+static void check_reset_in_flight(struct vdev *blk)
+{
+	bool stale = false;
+
+	report_prefix_push("reset in flight");
+	if (!start(blk)) {
+		report(false, "disk starts");
+		report_prefix_pop();
+		return;
+	}
+	for (unsigned int i = 0; i < 5; i++)
+		blk_prepare(blk, i, 0, i, 512);
+	kick(blk);
+	set_status(blk, 0);		/* at once, before the I/O thread is done */
+	report(status(blk) == 0, "reset with requests in flight");
+	report(start(blk), "disk restarts");
+	/* Let anything stale arrive, then see that only our request is there. */
+	for (u64 t0 = rdtsc(); rdtsc() - t0 < 200000000ULL;)
+		cpu_relax();
+	stale = used_idx(blk) != 0;
+	report(!stale, "no completion from before the reset reached the new rings");
+	report(blk_read0(blk) && used_idx(blk) == 1 && blk->r->used.ring[0].id == 0,
+	       "a new request completes as the only entry");
+	report_prefix_pop();
+}
+
+static void check_blk(struct vdev *blk)
+{
+	u16 want;
+
+	report_prefix_push("blk");
+	report(start(blk), "disk starts");
+	report(blk_read0(blk), "sector 0 reads the ELF magic");
+	want = (u16)(used_idx(blk) + 1);
+	memset(sectors[1], 0, 512);
+	blk_prepare(blk, 1, 8 /* GET_ID */, 0, 20);
+	kick(blk);
+	report(WAIT(used_idx(blk) == want) && status_bytes[1] == 0 &&
+	       !memcmp(sectors[1], "vq-guest", 9), "GET_ID returns the serial");
+	want = (u16)(used_idx(blk) + 1);
+	hdr[2].type = 1;	/* OUT */
+	hdr[2].sector = 0;
+	status_bytes[2] = 0xee;
+	blk->r->desc[6] = (struct desc){ (uintptr_t)&hdr[2], 16, F_NEXT, 7 };
+	blk->r->desc[7] = (struct desc){ (uintptr_t)sectors[2], 512, F_NEXT, 8 };
+	blk->r->desc[8] = (struct desc){ (uintptr_t)&status_bytes[2], 1, F_WRITE, 0 };
+	offer(blk, 6);
+	kick(blk);
+	report(WAIT(used_idx(blk) == want) && status_bytes[2] == 1,
+	       "a write to the read-only disk fails (status IOERR)");
+	report(blk_read0(blk), "and sector 0 is unchanged");
+	report_prefix_pop();
+}
+
+int main(int argc, char **argv)
+{
+	struct vdev rng = { .name = "rng", .r = &rng_ring };
+	struct vdev blk = { .name = "blk", .r = &blk_ring };
+
+	if (!find(&rng, DEV_RNG) || !find(&blk, DEV_BLK)) {
+		report_skip("needs imsvm run --rng --disk ELF,ro,serial=vq-guest");
+		return report_summary();
+	}
+	check_transport(&rng);
+	check_transport(&blk);
+	check_features(&rng);
+	report(start(&rng) && rng_request(&rng, 64), "rng: 64 bytes");
+	check_blk(&blk);
+
+	report_prefix_push("malformed");
+	bad_case(&rng, &blk, "buffer outside RAM", bad_out_of_ram);
+	bad_case(&rng, &blk, "looping chain", bad_loop);
+	bad_case(&rng, &blk, "nested indirect", bad_nested_indirect);
+	bad_case(&rng, &blk, "indirect length", bad_indirect_len);
+	bad_case(&rng, &blk, "3 GiB buffer", bad_len_overflow);
+	bad_case(&rng, &blk, "available index jump", bad_avail_jump);
+	bad_case(&rng, &blk, "head out of the table", bad_head);
+	report_prefix_pop();
+
+	check_reset_in_flight(&blk);
+	return report_summary();
+}

@@ -320,6 +320,13 @@ void pvic__log_counters(struct pvic_dev *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+void pvic__inspect(struct pvic_dev *p, void (*fn)(struct pvic_core *c, void *arg), void *arg)
+{
+	pthread_mutex_lock(&p->lock);
+	fn(&p->core, arg);
+	pthread_mutex_unlock(&p->lock);
+}
+
 void pvic__vm_counters(struct pvic_dev *p, struct pvic_vm_counters *out)
 {
 	pthread_mutex_lock(&p->lock);

@@ -38,4 +38,11 @@ int pvic__adi_counters(struct pvic_dev *p, u32 adi_id, struct pvic_adi_counters 
 /* Log every ADI's counters (one line each). */
 void pvic__log_counters(struct pvic_dev *p);
 
+struct pvic_core;
+/*
+ * Call @fn with the PV-IC's core under its lock, for the control socket's
+ * `ims` listing (vmm/control_ims.c). @fn only reads, and is quick.
+ */
+void pvic__inspect(struct pvic_dev *p, void (*fn)(struct pvic_core *c, void *arg), void *arg);
+
 #endif /* DEVICES_PVIC_H */

@@ -150,6 +150,8 @@ void cmd__human_bytes(u64 b, char *buf, size_t len)
 {
 	if (b >= GiB && !(b % GiB))
 		snprintf(buf, len, "%llu GiB", (unsigned long long)(b / GiB));
+	else if (b >= MiB && !(b % MiB))
+		snprintf(buf, len, "%llu MiB", (unsigned long long)(b / MiB));
 	else if (b >= MiB)
 		snprintf(buf, len, "%.1f MiB", (double)b / (double)MiB);
 	else

@@ -9,8 +9,8 @@ void cmd__usage_ims(FILE *f)
 	      "\n"
 	      "Every vector the PV-IC of VM NAME has allocated: the ADI (PCI function), the\n"
 	      "IMS index the guest gave, the remapping handle, the destination APIC id,\n"
-	      "the vector, whether it is masked, and the KVM GSI it is routed through\n"
-	      "(- while masked or relayed).\n", f);
+	      "the vector, whether it is masked (the irqfd detached; the GSI is kept), and\n"
+	      "the KVM GSI it is routed through (- with --irq-delivery=relay).\n", f);
 }
 
 int cmd__ims(int argc, char **argv)
@@ -38,10 +38,11 @@ int cmd__ims(int argc, char **argv)
 			bool masked = json_object_object_get_ex(v, "masked", &m) &&
 				      json_object_get_boolean(m);
 
-			printf("%-9s %-12s %8s %7s %6s %6s %-6s %5s\n", cmd__str(v, "adi"),
+			printf("%-9s %-12s %8s %7s %6s   0x%02x %-6s %5s\n", cmd__str(v, "adi"),
 			       cmd__str(v, "device"), cmd__str(v, "ims_index"),
-			       cmd__str(v, "handle"), cmd__str(v, "dest"), cmd__str(v, "vector"),
-			       masked ? "yes" : "no", cmd__str(v, "gsi"));
+			       cmd__str(v, "handle"), cmd__str(v, "dest"),
+			       (unsigned int)cmd__int(v, "vector") & 0xff, masked ? "yes" : "no",
+			       cmd__str(v, "gsi"));
 		}
 		printf("%zu vector(s)\n", json_object_array_length(vecs));
 	}

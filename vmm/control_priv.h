@@ -18,6 +18,8 @@
 #include "vmm/device.h"
 #include "vmm/kvm_stats.h"
 
+struct pvic_dev;
+
 #define CONTROL_MAX_CLIENTS	64
 #define CONTROL_MAX_WAITERS	16	/* requests waiting for a pause to complete */
 
@@ -79,6 +81,8 @@ int control_cmd__info(struct control *ctl, struct control_conn *c, struct contro
 int control_cmd__stat(struct control *ctl, struct control_conn *c, struct control_req *req,
 		      json_object **result, struct control_error *err);
 int control_stat__open(struct control *ctl);
+/* The PV-IC on the VM's device list, or NULL. */
+struct pvic_dev *control__find_pvic(struct vm *vm);
 void control_stat__close(struct control *ctl);
 
 /* control_pause.c */

@@ -233,7 +233,7 @@ static json_object *errors_json(const u64 *errs)
 	return e;
 }
 
-static struct pvic_dev *find_pvic(struct vm *vm)
+struct pvic_dev *control__find_pvic(struct vm *vm)
 {
 	device_list__for_each(&vm->devices, dev)
 		if (dev->name && !strcmp(dev->name, "pvic"))
@@ -243,7 +243,7 @@ static struct pvic_dev *find_pvic(struct vm *vm)
 
 static json_object *pvic_json(struct control *ctl)
 {
-	struct pvic_dev *p = find_pvic(ctl->vm);
+	struct pvic_dev *p = control__find_pvic(ctl->vm);
 	struct pvic_vm_counters vc;
 	json_object *r, *adis;
 

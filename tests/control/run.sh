@@ -1,0 +1,356 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Control socket integration tests (docs/control-api.md): real imsvm
+# processes running the idle guest kernel (tests/guest/x86/idle.c), driven
+# by the CLI (imsvm list/stat/ims/pause/resume/stop/assign/unassign) and by
+# a raw socket client (build/tests/control/ctlclient) that sends malformed,
+# oversized, pipelined, cut-off and flooding requests.
+# Prints one line per test: "PASS name", "FAIL name: why", "SKIPPED name: why".
+# Exit status: 0 when nothing failed, 1 otherwise.
+#
+# Usage: tests/control/run.sh [BUILD_DIR]   (default: build). V=1 shows logs.
+# Needs /dev/kvm; without it every test is SKIPPED (make check runs this in
+# the emulated machine). POSIX sh and busybox only.
+
+O=${1:-${O:-build}}
+IMSVM=$O/imsvm
+SIM=$O/imsvm-adisim
+CLIENT=$O/tests/control/ctlclient
+IDLE=$O/tests/guest/x86/idle.elf
+failed=0
+pids=""
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; failed=1; }
+skip() { echo "SKIPPED $1: $2"; }
+
+TESTS="control-socket control-list control-stat control-raw-errors control-oversized
+control-pipeline control-many-clients control-slow-client control-disconnect
+control-permission control-pause-resume control-stop control-stale control-name-clash
+control-stat-pvic control-ims control-pause-pvic"
+
+for f in "$IMSVM" "$CLIENT" "$IDLE"; do
+	if [ ! -f "$f" ]; then
+		echo "FAIL control: $f missing (run make)"
+		exit 1
+	fi
+done
+if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+	for t in $TESTS; do
+		skip "$t" "no /dev/kvm on this machine (make check runs these in the emulated machine)"
+	done
+	exit 0
+fi
+
+TMP=$(mktemp -d /tmp/control-test.XXXXXX) || exit 1
+export IMSVM_CONTROL_DIR="$TMP/run"
+DIR=$IMSVM_CONTROL_DIR
+cleanup() {
+	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+wait_path() {
+	i=0
+	while [ ! -e "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -e "$1" ]
+}
+
+wait_log() {	# FILE TEXT TENTHS
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt "$3" ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q "$2" "$1" 2>/dev/null
+}
+
+# start_vm NAME ARGS...: imsvm with the idle guest, stdin a FIFO ($TMP/NAME.in)
+# held open by a sleeper; waits for the guest's "ready". Sets $vm_pid (the
+# subshell) and returns 1 if the guest did not come up.
+start_vm() {
+	name=$1
+	shift
+	rm -f "$TMP/$name.in" "$TMP/$name.rc"
+	mkfifo "$TMP/$name.in"
+	sleep 100000 >"$TMP/$name.in" &
+	pids="$pids $!"
+	( "$IMSVM" run --name "$name" --timeout 600 --mem 128 "$@" "$IDLE" \
+		<"$TMP/$name.in" >"$TMP/$name.log" 2>&1
+	  echo $? >"$TMP/$name.rc" ) &
+	vm_pid=$!
+	pids="$pids $vm_pid"
+	i=0
+	while ! grep -q "idle: ready" "$TMP/$name.log" 2>/dev/null && [ ! -e "$TMP/$name.rc" ] &&
+	      [ $i -lt 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	grep -q "idle: ready" "$TMP/$name.log" 2>/dev/null
+}
+
+# The imsvm process of VM NAME, from its `info`.
+imsvm_pid() {
+	"$IMSVM" list --json | tr -d ' ' | grep -A2 "\"name\":\"$1\"" |
+		sed -n 's/.*"pid":\([0-9]*\).*/\1/p' | head -n1
+}
+
+say() {	# NAME TEXT: input for the guest
+	printf '%s\n' "$2" >"$TMP/$1.in"
+}
+
+showlog() {
+	[ -n "${V:-}" ] && cat "$TMP/$1.log"
+}
+
+# Sum of every vCPU's "exits" in a `stat --json`.
+exits_total() {
+	"$IMSVM" stat "$1" --json | tr -d ' ,' | grep '^"exits":[0-9]' | cut -d: -f2 |
+		awk '{ s += $1 } END { print s + 0 }'
+}
+
+# ---- one VM, two vCPUs ----------------------------------------------------
+
+if ! start_vm c1 --cpus 2 --cmdline smp; then
+	showlog c1
+	for t in $TESTS; do fail "$t" "the idle guest did not come up: $(tail -n 3 "$TMP/c1.log" | tr '\n' ' ')"; done
+	exit 1
+fi
+
+mode=$(stat -c %a "$DIR/c1.sock" 2>/dev/null)
+if [ -S "$DIR/c1.sock" ] && [ "$mode" = 600 ]; then
+	pass control-socket
+else
+	fail control-socket "no socket $DIR/c1.sock with mode 600 (mode '$mode')"
+fi
+
+pid=$(imsvm_pid c1)
+out=$("$IMSVM" list 2>&1)
+if [ -n "$pid" ] && [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = imsvm ] &&
+   echo "$out" | grep -Eq "^c1 +$pid +2 +128 MiB +running"; then
+	pass control-list
+else
+	fail control-list "pid '$pid', list: $(echo "$out" | tr '\n' '|')"
+fi
+
+js=$("$IMSVM" stat c1 --json)
+human=$("$IMSVM" stat c1)
+if echo "$js" | grep -q '"guest_bytes": 134217728' &&
+   [ "$(echo "$js" | grep -c '"id": [01],')" = 2 ] &&
+   echo "$human" | grep -q '^vCPU' && echo "$human" | grep -q '^memory: guest 128 MiB'; then
+	if echo "$js" | grep -q '"kvm_stats": true'; then
+		if [ "$(exits_total c1)" -gt 0 ]; then
+			pass control-stat
+		else
+			fail control-stat "KVM statistics say no exit at all"
+		fi
+	else
+		pass control-stat
+		echo "    (KVM binary statistics missing on this host: exits not checked)"
+	fi
+else
+	fail control-stat "$(echo "$js" | head -n 20 | tr '\n' ' ')"
+fi
+
+out=$("$CLIENT" "$DIR/c1.sock" send \
+	'{"id":1,"command":"version"}' \
+	'not json' \
+	'{"id":3,"command":"bogus"}' \
+	'[1]' \
+	'{"id":5,"command":"stat","arguments":{"x":1}}' \
+	'{"id":6,"command":"info","protocol":7}' \
+	'{"id":7,"command":"resume"}' \
+	'{"id":8,"command":"info"}' 2>&1)
+ok=1
+for want in '"id":1,.*"result"' '"id":null,.*"parse-error"' '"id":3,.*"unknown-command"' \
+	    '"invalid-request"' '"id":5,.*"invalid-argument"' '"id":6,.*"unsupported-protocol"' \
+	    '"id":7,.*"invalid-state"' '"id":8,.*"result":{"name":"c1"'; do
+	echo "$out" | grep -q "$want" || { ok=0; miss=$want; }
+done
+if [ $ok = 1 ] && [ "$(echo "$out" | wc -l)" = 8 ]; then
+	pass control-raw-errors
+else
+	fail control-raw-errors "no reply matching $miss: $(echo "$out" | tr '\n' '|')"
+fi
+
+out=$("$CLIENT" "$DIR/c1.sock" big 200000 2>&1)
+if echo "$out" | head -n1 | grep -q '"line-too-long"' &&
+   echo "$out" | sed -n 2p | grep -q '"id":2,.*"result"'; then
+	pass control-oversized
+else
+	fail control-oversized "$(echo "$out" | cut -c1-200 | tr '\n' '|')"
+fi
+
+out=$("$CLIENT" "$DIR/c1.sock" pipeline 300 2>&1)
+if [ "$(echo "$out" | grep -c '"result"')" = 300 ] && echo "$out" | tail -n1 | grep -q '"id":299,'; then
+	pass control-pipeline
+else
+	fail control-pipeline "$(echo "$out" | tail -n 2 | tr '\n' '|')"
+fi
+
+out=$("$CLIENT" "$DIR/c1.sock" many 40 2>&1)
+if echo "$out" | grep -q 'answered 40 of 40'; then
+	pass control-many-clients
+else
+	fail control-many-clients "$out"
+fi
+
+# A client that sends thousands of requests and never reads its replies.
+mkfifo "$TMP/flood.in"
+sleep 100000 >"$TMP/flood.in" &
+sleeper=$!
+pids="$pids $sleeper"
+"$CLIENT" "$DIR/c1.sock" flood 20000 <"$TMP/flood.in" >"$TMP/flood.out" 2>&1 &
+flood=$!
+pids="$pids $flood"
+wait_log "$TMP/flood.out" flooding 300
+say c1 s
+if "$IMSVM" stat c1 >/dev/null 2>"$TMP/slow.err" && "$IMSVM" list | grep -q '^c1 ' &&
+   wait_log "$TMP/c1.log" "got 's'" 300; then
+	pass control-slow-client
+else
+	fail control-slow-client "the VM or its socket blocked: $(cat "$TMP/slow.err")"
+fi
+kill "$sleeper" "$flood" 2>/dev/null
+
+"$CLIENT" "$DIR/c1.sock" partial
+"$CLIENT" "$DIR/c1.sock" partial
+if "$IMSVM" stat c1 >/dev/null; then
+	pass control-disconnect
+else
+	fail control-disconnect "no answer after clients left mid-request"
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	skip control-permission "needs root to act as another user"
+else
+	# The directories must let the other user reach the socket file itself.
+	chmod 0711 "$TMP" "$DIR"
+	a=$("$CLIENT" "$DIR/c1.sock" asuser 65534 '{"command":"info"}' 2>&1)
+	ra=$?
+	# Past the file mode, the peer credentials still refuse another user.
+	chmod 0666 "$DIR/c1.sock"
+	b=$("$CLIENT" "$DIR/c1.sock" asuser 65534 '{"command":"info"}' 2>&1)
+	chmod 0600 "$DIR/c1.sock"
+	chmod 0700 "$TMP" "$DIR"
+	if [ $ra != 0 ] && echo "$a" | grep -q 'Permission denied' &&
+	   echo "$b" | grep -q '"permission-denied"' && ! echo "$b" | grep -q '"result"'; then
+		pass control-permission
+	else
+		fail control-permission "mode 0600: '$a'; credentials: '$b'"
+	fi
+fi
+
+# Pause: no exit happens while paused; input that arrives meanwhile raises
+# the UART interrupt, which is delivered once the VM resumes.
+if "$IMSVM" pause c1 | grep -q 'c1: paused (2 vCPUs)' && "$IMSVM" list | grep -q '^c1 .* paused '; then
+	e1=$(exits_total c1)
+	say c1 p
+	"$IMSVM" stat c1 >/dev/null
+	sleep 0.5
+	e2=$(exits_total c1)
+	if grep -q "got 'p'" "$TMP/c1.log"; then
+		fail control-pause-resume "the guest ran while paused"
+	elif [ "$e1" != "$e2" ]; then
+		fail control-pause-resume "exits went from $e1 to $e2 while paused"
+	elif ! "$IMSVM" resume c1 | grep -q 'c1: running'; then
+		fail control-pause-resume "resume failed"
+	elif ! wait_log "$TMP/c1.log" "got 'p'" 300; then
+		fail control-pause-resume "the interrupt raised while paused never arrived"
+	elif "$IMSVM" resume c1 2>/dev/null; then
+		fail control-pause-resume "resume of a running VM succeeded"
+	else
+		pass control-pause-resume
+	fi
+else
+	fail control-pause-resume "pause failed"
+fi
+
+out=$("$IMSVM" stop c1 2>&1)
+wait "$vm_pid" 2>/dev/null
+if [ "$out" = "c1: stopped" ] && [ "$(cat "$TMP/c1.rc" 2>/dev/null)" = 0 ] && [ ! -e "$DIR/c1.sock" ]; then
+	pass control-stop
+else
+	fail control-stop "'$out', status $(cat "$TMP/c1.rc" 2>/dev/null), socket $(ls "$DIR")"
+fi
+
+# ---- stale sockets and names ------------------------------------------------
+
+if start_vm c2; then
+	p2=$(imsvm_pid c2)
+	kill -KILL "$p2"
+	wait "$vm_pid" 2>/dev/null
+	if [ -S "$DIR/c2.sock" ] && "$IMSVM" list 2>"$TMP/stale.err" >/dev/null &&
+	   grep -q "removed the stale socket of VM 'c2'" "$TMP/stale.err" && [ ! -e "$DIR/c2.sock" ]; then
+		# A stale socket left by the next kill does not stop a new VM of that name.
+		start_vm c2 && p2=$(imsvm_pid c2) && kill -KILL "$p2"
+		wait "$vm_pid" 2>/dev/null
+		if start_vm c2 && grep -q 'removing the stale socket' "$TMP/c2.log"; then
+			pass control-stale
+		else
+			fail control-stale "a new VM did not replace a stale socket"
+		fi
+	else
+		fail control-stale "list did not remove the stale socket: $(cat "$TMP/stale.err")"
+	fi
+	first=$vm_pid
+	rm -f "$TMP/c2.in"
+	mv "$TMP/c2.log" "$TMP/c2-first.log"
+	start_vm c2
+	wait "$vm_pid" 2>/dev/null
+	if [ "$(cat "$TMP/c2.rc")" = 1 ] && grep -q 'a running VM already uses it' "$TMP/c2.log"; then
+		pass control-name-clash
+	else
+		fail control-name-clash "status $(cat "$TMP/c2.rc"): $(tail -n 2 "$TMP/c2.log")"
+	fi
+	"$IMSVM" stop c2 >/dev/null
+	wait "$first" 2>/dev/null
+else
+	fail control-stale "VM c2 did not come up"
+	fail control-name-clash "VM c2 did not come up"
+fi
+
+# ---- with the PV-IC and the ADI simulator -----------------------------------
+
+if [ ! -x "$SIM" ]; then
+	for t in control-stat-pvic control-ims control-pause-pvic; do skip $t "no $SIM"; done
+else
+	"$SIM" --socket-path="$TMP/sim.sock" >"$TMP/sim.log" 2>&1 &
+	pids="$pids $!"
+	wait_path "$TMP/sim.sock"
+	if start_vm p1 --cpus 2 --vfio-user "$TMP/sim.sock" --cmdline "smp pvic=8" &&
+	   wait_log "$TMP/p1.log" "idle: ADI 00:.*: 8 vectors" 10; then
+		js=$("$IMSVM" stat p1 --json | tr -d ' \n')
+		if echo "$js" | grep -q '"live_handles":8,"allocated":8,' &&
+		   "$IMSVM" stat p1 | grep -Eq '^00:0.\.0 +vfio-user0 +8 +8 '; then
+			pass control-stat-pvic
+		else
+			fail control-stat-pvic "$(echo "$js" | tr '\n' ' ' | sed 's/.*"pvic"/"pvic"/' | cut -c1-300)"
+		fi
+		js=$("$IMSVM" ims p1 --json | tr -d ' ')
+		human=$("$IMSVM" ims p1)
+		if [ "$(echo "$js" | grep -c '"handle":')" = 8 ] &&
+		   [ "$(echo "$js" | grep -c '"masked":true')" = 2 ] &&
+		   echo "$human" | grep -q '^8 vector(s)'; then
+			pass control-ims
+		else
+			fail control-ims "$(echo "$human" | tail -n 3 | tr '\n' '|')"
+		fi
+		# After a pause the device's interrupts still flow.
+		"$IMSVM" pause p1 >/dev/null && "$IMSVM" resume p1 >/dev/null
+		say p1 f
+		if wait_log "$TMP/p1.log" "idle: irq delivered" 300; then
+			pass control-pause-pvic
+		else
+			fail control-pause-pvic "$(grep 'idle: irq' "$TMP/p1.log")"
+		fi
+		"$IMSVM" stop p1 >/dev/null
+		wait "$vm_pid" 2>/dev/null
+	else
+		showlog p1
+		for t in control-stat-pvic control-ims control-pause-pvic; do
+			fail $t "the idle guest with the PV-IC did not come up: $(grep -m1 -i 'error\|idle:' "$TMP/p1.log")"
+		done
+	fi
+fi
+
+exit $failed

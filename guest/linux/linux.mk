@@ -48,3 +48,4 @@ guest-modules-clean:
 linux-modules-initrd:
 	$(Q)./tests/linux-modules/prepare.sh
 check: linux-modules-initrd
+bench: linux-modules-initrd

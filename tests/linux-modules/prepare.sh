@@ -4,8 +4,8 @@
 # Build what tests/linux-modules/run.sh boots, on the host (the emulated
 # machine has no kernel headers): the guest modules (make guest-modules)
 # and build/tests/linux/modules-initrd.cpio, a busybox initramfs with
-# tests/linux-modules/guest-init as /init and the two modules in
-# /lib/modules. build/tests/linux/ is in the emulated machine's payload.
+# tests/linux-modules/guest-init as /init (guest-bench as /bench) and the
+# two modules in /lib/modules. build/tests/linux/ is in the emulated machine's payload.
 # The kernel is tests/linux/prepare.sh's (the same Debian kernel the
 # modules are built against).
 #
@@ -33,6 +33,7 @@ mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules} "$OUT"
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 install -m 755 tests/linux-modules/guest-init "$root/init"
+install -m 755 tests/linux-modules/guest-bench "$root/bench"
 cp "$MODS/imsvm-pvic.ko" "$MODS/imsvm-adisim.ko" "$root/lib/modules/"
 mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || true
 harness_cpio "$root" "$INITRD"

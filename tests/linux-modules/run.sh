@@ -51,88 +51,29 @@ skip_all()
 [ -r "$INITRD" ] || skip_all "$INITRD missing (tests/linux-modules/prepare.sh: make guest-modules failed?)"
 [ -c /dev/kvm ] || skip_all "no /dev/kvm"
 
-tmp=${TMPDIR:-/tmp}/imsvm-lmod.$$
-mkdir -p "$tmp" || exit 1
-simpid=
-vmpid=
-cleanup()
-{
-	[ -n "$vmpid" ] && kill "$vmpid" 2>/dev/null
-	[ -n "$simpid" ] && kill "$simpid" 2>/dev/null
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. tests/linux-modules/lib.sh
+lmod_tmp=${TMPDIR:-/tmp}/imsvm-lmod.$$
+mkdir -p "$lmod_tmp" || exit 1
+trap '[ -n "$vmpid" ] && kill "$vmpid"; lmod_stop_sim; rm -rf "$lmod_tmp"' EXIT
 
-sock=$tmp/adi0.sock
-json=$tmp/sim.json
-# The simulator counts received messages only with --fail-after: a limit
-# never reached.
-"$ADISIM" --socket-path="$sock" --stats-json="$json" --fail-after=4000000000 \
-	--fail-mode=error >"$tmp/sim.log" 2>&1 &
-simpid=$!
-i=0
-while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -S "$sock" ] || { cat "$tmp/sim.log"; skip_all "the ADI simulator did not start"; }
+if ! lmod_start_sim; then
+	cat "$lmod_tmp/sim.log"
+	skip_all "the ADI simulator did not start"
+fi
 
-# sim_messages: the simulator's count of vfio-user messages received, fresh.
-sim_messages()
-{
-	rm -f "$json"
-	kill -USR1 "$simpid"
-	n=0
-	while [ $n -lt 100 ]; do
-		if [ -s "$json" ] && grep -q '"messages"' "$json" && tail -n 1 "$json" | grep -q '}'; then
-			sed -n 's/.*"messages": *\([0-9]*\).*/\1/p' "$json"
-			return
-		fi
-		sleep 0.1
-		n=$((n + 1))
-	done
-	echo "?"
-}
-
-# The guest's console input: a FIFO this script keeps open for writing.
-mkfifo "$tmp/in"
-exec 3<>"$tmp/in"
-log=$tmp/vm.log
-echo "$P: imsvm run $KERNEL --initrd $INITRD --cpus 2 --mem 512 --vfio-user $sock --trace-pvic --stats"
-timeout -s KILL $((TIMEOUT + 30)) "$IMSVM" run "$KERNEL" --initrd "$INITRD" --cpus 2 --mem 512 \
-	--vfio-user "$sock" --trace-pvic --stats --timeout "$TIMEOUT" \
-	--cmdline "console=ttyS0 quiet panic=-1" <&3 >"$log" 2>&1 &
-vmpid=$!
-
-# Serve the guest's sync points while it runs; show its results as they come.
-handled=0
-shown=0
 m_begin= m_end=
-while kill -0 "$vmpid" 2>/dev/null; do
-	sleep 0.2
-	lines=$(grep -c '' "$log")
-	if [ "$lines" -gt "$shown" ]; then
-		sed -n "$((shown + 1)),${lines}p" "$log" | grep -E 'LMOD-(RESULT|INFO)|Kernel panic|BUG|WARNING|imsvm' |
-			grep -v 'pvic: [A-Z_]* adi ' | sed 's/^/  | /'
-		shown=$lines
-	fi
-	n=$(grep -c '^LMOD-SYNC ' "$log")
-	while [ "$handled" -lt "$n" ]; do
-		handled=$((handled + 1))
-		tag=$(grep '^LMOD-SYNC ' "$log" | sed -n "${handled}p" | tr -d '\r' | cut -d' ' -f2)
-		case "$tag" in
-		retarget-begin) m_begin=$(sim_messages) ;;
-		retarget-end) m_end=$(sim_messages) ;;
-		kill-device)
-			kill "$simpid"
-			wait "$simpid" 2>/dev/null
-			simpid= ;;
-		esac
-		echo "$tag" >&3
-	done
-done
-wait "$vmpid"
-status=$?
-vmpid=
-tr -d '\r' <"$log" >"$log.clean" && mv "$log.clean" "$log"
+on_sync()
+{
+	case "$1" in
+	retarget-begin) m_begin=$(lmod_sim_messages) ;;
+	retarget-end) m_end=$(lmod_sim_messages) ;;
+	kill-device) lmod_stop_sim ;;
+	esac
+}
+echo "$P: boot with the ADI simulator and the PV-IC"
+lmod_boot "" on_sync --trace-pvic --stats
+log=$vmlog
+status=$vmstatus
 
 failed=0
 first_skip=

@@ -37,6 +37,10 @@
 static unsigned int nvec = 64;
 module_param(nvec, uint, 0444);
 MODULE_PARM_DESC(nvec, "IMS vectors to allocate (default 64)");
+static int nrequest = -1;
+module_param(nrequest, int, 0444);
+MODULE_PARM_DESC(nrequest, "of those, vectors to request and write into IMS (default all; "
+		 "fewer lets a measurement allocate more vectors than the CPUs have)");
 
 struct adisim;
 
@@ -339,7 +343,7 @@ static int adisim_setup_vectors(struct adisim *ad)
 	if (ad->virq < 0)
 		return ad->virq;
 
-	for (i = 0; i < ad->nvec; i++) {
+	for (i = 0; i < ad->nvec && (nrequest < 0 || i < nrequest); i++) {
 		struct adisim_vec *v = &ad->vecs[i];
 		struct msi_msg msg;
 
@@ -463,8 +467,8 @@ static int adisim_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	debugfs_create_file("info", 0444, ad->debugfs, ad, &info_fops);
 	debugfs_create_file("run", 0200, ad->debugfs, ad, &run_fops);
 	debugfs_create_file("storm", 0200, ad->debugfs, ad, &storm_fops);
-	dev_info(dev, "ADI %u: %u IMS vectors, irqs %d-%d, %u IMS entries\n",
-		 readl(ad->regs + ADISIM_REG_ADI_ID), ad->nvec, ad->virq,
+	dev_info(dev, "ADI %u: %u IMS vectors (%u requested), irqs %d-%d, %u IMS entries\n",
+		 readl(ad->regs + ADISIM_REG_ADI_ID), ad->nvec, ad->requested, ad->virq,
 		 ad->virq + ad->nvec - 1, ad->ims_entries);
 	return 0;
 

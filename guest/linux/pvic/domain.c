@@ -199,16 +199,22 @@ static void pvic_domain_free(struct irq_domain *domain, unsigned int virq, unsig
 	irq_domain_free_irqs_common(domain, virq, nr);
 }
 
-/* Undo granted handles of a failed allocation. */
+/* Undo the granted handles of a failed allocation, a page at a time. */
 static void free_handles(struct imsvm_pvic_adi *adi, struct pvic_entry *e, u32 n)
 {
-	u32 i, k = 0;
+	u32 i, k = 0, base, chunk;
+	int ret;
 
 	for (i = 0; i < n; i++)
 		if (!e[i].status && e[i].handle)
 			e[k++].handle = e[i].handle;
-	if (k)
-		pvic_exec(adi->pvic, PVIC_OP_FREE, adi->id, 0, e, k, NULL);
+	for (base = 0; base < k; base += chunk) {
+		chunk = min_t(u32, k - base, adi->pvic->max_entries);
+		ret = pvic_exec(adi->pvic, PVIC_OP_FREE, adi->id, 0, e + base, chunk, NULL);
+		if (ret)
+			pr_err(DRV_NAME ": %s: undoing ALLOC: FREE of %u handles: %d\n",
+			       pci_name(adi->pdev), chunk, ret);
+	}
 }
 
 static int pvic_domain_alloc(struct irq_domain *domain, unsigned int virq,

@@ -9,6 +9,7 @@
 #   unit     criterion unit tests (build/unit-tests), on the host
 #   adisim   ADI simulator integration tests (tests/adisim/run.sh), on the host
 #   guest    guest test kernels (tests/guest/run-tests.sh): host or emulated
+#   control  the control socket and CLI (tests/control/run.sh): host or emulated
 #   assign   device assignment with the ADI simulator (tests/assign/run.sh,
 #            when present): host or emulated
 #   harness  the emulated machine's self-test (kvm-check)           } always in the
@@ -194,6 +195,7 @@ add_suite()
 add_suite host adisim tests/adisim/run.sh
 add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
 add_suite "$KVM_MODE" assign tests/assign/run.sh optional
+add_suite "$KVM_MODE" control tests/control/run.sh optional
 emulated_suites+=("harness|build/tests/harness/kvm-check")
 add_suite emulated linux tests/linux/run.sh
 add_suite emulated virtio tests/virtio/run.sh optional

@@ -16,8 +16,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "devices/pci.h"
 #include "devices/pvic.h"
@@ -25,6 +28,7 @@
 #include "devices/pvic_core.h"
 #include "devices/pvic_floor.h"
 #include "vmm/device.h"
+#include "vmm/event_loop.h"
 #include "vmm/ims_source.h"
 #include "vmm/irq_routing.h"
 #include "vmm/log.h"
@@ -55,7 +59,8 @@ struct pvic_dev {
 	u32 msix_entry[4];		/* addr lo, addr hi, data, vector control */
 	struct irq_group *evt;
 
-	u64 alloc_ns;			/* host time spent in ALLOC batches */
+	u64 alloc_ns;			/* host time spent in ALLOC batches and their push */
+	int flush_fd;			/* timerfd: push lazy ALLOCs' routes, -1 none */
 	u64 bad_accesses;		/* wrong size or alignment */
 	u64 bad_doorbells;		/* doorbell values other than RING */
 };
@@ -104,6 +109,50 @@ static const struct pci_device_ops pvic_pci_ops = { .config_write = config_write
 
 /* ---- the doorbell ---- */
 
+#define PVIC_FLUSH_MS	50	/* routes of ALLOCs flagged MORE reach KVM within 50 ms */
+
+static u64 now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (u64)t.tv_sec * 1000000000ull + (u64)t.tv_nsec;
+}
+
+/* Lock held. Push deferred ALLOC routes; the time counts as ALLOC time. */
+static void flush(struct pvic_dev *p)
+{
+	u64 t0;
+
+	if (!p->core.deferred)
+		return;
+	t0 = now_ns();
+	if (pvic_core__flush(&p->core))
+		pr_warn_ratelimited("pvic: route push failed: retried at the next one");
+	p->alloc_ns += now_ns() - t0;
+}
+
+static void on_flush_timer(int fd, u32 events, void *opaque)
+{
+	struct pvic_dev *p = opaque;
+	u64 expirations;
+
+	if (read(fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+		return;
+	pthread_mutex_lock(&p->lock);
+	flush(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Lock held. ALLOC (MORE) left routes staged: push them soon even if no batch follows. */
+static void arm_flush(struct pvic_dev *p)
+{
+	struct itimerspec its = { .it_value = { .tv_nsec = PVIC_FLUSH_MS * 1000000L } };
+
+	if (p->core.deferred && p->flush_fd >= 0 && timerfd_settime(p->flush_fd, 0, &its, NULL))
+		flush(p);
+}
+
 /* Lock held. */
 static void doorbell(struct pvic_dev *p)
 {
@@ -120,14 +169,13 @@ static void doorbell(struct pvic_dev *p)
 		return;
 	}
 	if (p->page.hdr.op == PVIC_OP_ALLOC) {
-		struct timespec t0, t1;
+		u64 t0 = now_ns();
 
-		clock_gettime(CLOCK_MONOTONIC, &t0);
 		p->last_status = pvic_core__execute(&p->core, &p->page);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		p->alloc_ns += (u64)(t1.tv_sec - t0.tv_sec) * 1000000000ull + (u64)t1.tv_nsec -
-			       (u64)t0.tv_nsec;
+		p->alloc_ns += now_ns() - t0;
+		arm_flush(p);
 	} else {
+		flush(p);
 		p->last_status = pvic_core__execute(&p->core, &p->page);
 	}
 	/* The header and the entries the batch could have touched; never more. */
@@ -366,6 +414,11 @@ static void pvic_reset(struct device *dev)
 
 static void pvic_free(struct pvic_dev *p)
 {
+	if (p->flush_fd >= 0) {
+		if (p->vm->loop)
+			(void)event_loop__del(p->vm->loop, p->flush_fd);
+		close(p->flush_fd);
+	}
 	if (p->consumer_set)
 		ims_source__clear_consumer(p->vm);
 	if (p->opt.print_stats && p->core_ready)
@@ -429,6 +482,7 @@ int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev 
 		return -ENOMEM;
 	p->vm = vm;
 	p->opt = *opt;
+	p->flush_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
 	raise_fd_limit();
 
@@ -442,6 +496,15 @@ int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev 
 		goto err;
 	p->core_ready = true;
 	p->core.trace = opt->trace;
+	/* The safety net of ALLOCs flagged MORE whose last batch never comes. */
+	if (vm->loop) {
+		p->flush_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (p->flush_fd >= 0 &&
+		    event_loop__add(vm->loop, p->flush_fd, EPOLLIN, on_flush_timer, p)) {
+			close(p->flush_fd);
+			p->flush_fd = -1;
+		}
+	}
 	ret = irq_group__create(p->be.routing, 1, &p->evt);
 	if (ret)
 		goto err;

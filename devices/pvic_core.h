@@ -117,6 +117,15 @@ struct pvic_core {
 	u32 nr_vcpus;
 	bool trace;		/* --trace-pvic: log every operation */
 	bool dirty;		/* staged changes not yet committed */
+	/*
+	 * An ALLOC batch flagged PVIC_HDR_F_MORE leaves its routes staged
+	 * (deferred): consecutive ALLOCs share one push, made with the next
+	 * batch without MORE, before any other operation, or by
+	 * pvic_core__flush() (the device's timer). The irqfds attach at that
+	 * push; an interrupt raised before it waits in its eventfd and is
+	 * delivered then, so nothing is lost, only delayed.
+	 */
+	bool deferred;
 	struct pvic_vm_counters cnt;
 };
 
@@ -144,6 +153,9 @@ u32 pvic_core__nr_adis(const struct pvic_core *c);
  * validate, execute, write every status into @page. Returns the batch status.
  */
 int pvic_core__execute(struct pvic_core *c, struct pvic_page *page);
+
+/* Push what lazy ALLOCs left staged (no-op when nothing is). 0 or -errno. */
+int pvic_core__flush(struct pvic_core *c);
 
 /* Count a batch refused before the executor saw it (command page not in RAM). */
 void pvic_core__count_batch_error(struct pvic_core *c, int status);

@@ -74,25 +74,39 @@ int pvic_core__init(struct pvic_core *c, const struct pvic_backend_ops *ops, voi
 	return pvic_irt__init(&c->irt);
 }
 
-/* Every live handle of @adi, in handle order (so runs are consecutive). */
+/* Every live handle of @adi, in handle order (so runs are consecutive), one push. */
 static void free_all(struct pvic_core *c, struct pvic_adi *adi, bool unbind)
 {
 	u16 owner = (u16)(adi - c->adi) + 1;
-	u32 batch[PVIC_MAX_ENTRIES], n = 0, h;
+	u32 chunk[PVIC_MAX_ENTRIES], *list, n = 0, h;
 
-	for (h = 1; h < PVIC_IRT_SIZE && adi->nr_handles; h++) {
+	if (!adi->nr_handles)
+		return;
+	list = malloc(adi->nr_handles * sizeof(*list));
+	if (!list) {
+		/* No memory for one list: free a page's worth at a time (a push each). */
+		for (h = 1; h < PVIC_IRT_SIZE && adi->nr_handles; h++) {
+			struct pvic_irte *irte = pvic_irt__get(&c->irt, h);
+
+			if (!irte || irte->owner != owner)
+				continue;
+			chunk[n++] = h;
+			if (n == ARRAY_SIZE(chunk)) {
+				pvic_op__free_handles(c, adi, chunk, n, unbind);
+				n = 0;
+			}
+		}
+		pvic_op__free_handles(c, adi, chunk, n, unbind);
+		return;
+	}
+	for (h = 1; h < PVIC_IRT_SIZE && n < adi->nr_handles; h++) {
 		struct pvic_irte *irte = pvic_irt__get(&c->irt, h);
 
-		if (!irte || irte->owner != owner)
-			continue;
-		batch[n++] = h;
-		if (n == ARRAY_SIZE(batch)) {
-			pvic_op__free_handles(c, adi, batch, n, unbind);
-			n = 0;
-		}
+		if (irte && irte->owner == owner)
+			list[n++] = h;
 	}
-	if (n)
-		pvic_op__free_handles(c, adi, batch, n, unbind);
+	pvic_op__free_handles(c, adi, list, n, unbind);
+	free(list);
 }
 
 void pvic_core__destroy(struct pvic_core *c)
@@ -256,6 +270,13 @@ static int batch_error(struct pvic_core *c, struct pvic_adi *adi, struct pvic_pa
 	return st;
 }
 
+int pvic_core__flush(struct pvic_core *c)
+{
+	if (!c->deferred && !c->dirty)
+		return 0;
+	return pvic__commit(c);
+}
+
 int pvic_core__execute(struct pvic_core *c, struct pvic_page *p)
 {
 	struct pvic_hdr *h = &p->hdr;
@@ -265,6 +286,9 @@ int pvic_core__execute(struct pvic_core *c, struct pvic_page *p)
 	u32 done = 0;
 
 	c->cnt.batches++;
+	/* What ALLOCs flagged MORE staged reaches KVM before anything else runs. */
+	if (c->deferred && h->op != PVIC_OP_ALLOC)
+		(void)pvic_core__flush(c);
 	p->hdr.done = 0;
 	p->hdr.result = 0;
 	if (h->op == PVIC_OP_NEGOTIATE) {
@@ -296,7 +320,8 @@ int pvic_core__execute(struct pvic_core *c, struct pvic_page *p)
 
 	b = (struct pvic_batch){ .c = c, .adi = adi, .owner = (u16)(adi - c->adi) + 1,
 				 .op = h->op, .e = p->e, .n = h->count,
-				 .all_or_nothing = h->flags & PVIC_HDR_F_ALL_OR_NOTHING };
+				 .all_or_nothing = h->flags & PVIC_HDR_F_ALL_OR_NOTHING,
+				 .more = h->flags & PVIC_HDR_F_MORE };
 	switch (h->op) {
 	case PVIC_OP_ALLOC:
 		done = pvic_op__alloc(&b, &first_err);
@@ -322,7 +347,7 @@ int pvic_core__execute(struct pvic_core *c, struct pvic_page *p)
 			pr_info("pvic: RESET_ADI adi %#x: %u handles freed", adi->id, done);
 		break;
 	}
-	if (c->dirty)		/* undone entries left staged changes */
+	if (c->dirty && !c->deferred)	/* undone entries left staged changes */
 		(void)pvic__commit(c);
 	h->status = first_err;
 	h->done = done;

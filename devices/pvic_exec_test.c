@@ -172,7 +172,7 @@ Test(pvic, bad_headers)
 	cr_assert_eq(alloc_n(ADI_A, 0, 0), -EINVAL, "count 0");
 	cr_assert_eq(run(PVIC_OP_ALLOC, ADI_A, 127, 0), -EINVAL, "count beyond the page");
 	cr_assert_eq(run(PVIC_OP_ALLOC, ADI_A, 0xFFFFFFFFu, 0), -EINVAL);
-	cr_assert_eq(run(PVIC_OP_ALLOC, ADI_A, 1, 0x2), -EINVAL, "reserved flag");
+	cr_assert_eq(run(PVIC_OP_ALLOC, ADI_A, 1, 0x4), -EINVAL, "reserved flag");
 	pg.hdr.reserved[7] = 1;
 	cr_assert_eq(run(PVIC_OP_ALLOC, ADI_A, 1, 0), -EINVAL, "reserved header field");
 	pg.hdr.reserved[7] = 0;
@@ -763,4 +763,73 @@ Test(pvic, handles_of_a_batch_are_consecutive_after_frees)
 	fb.bind_calls = 0;
 	cr_assert_eq(alloc_n(ADI_A, 10, 100), 0);
 	cr_assert_eq(fb.bind_calls, 1, "the allocator moves on rather than fill holes");
+}
+
+/* ---- ALLOC batches flagged MORE share one push ---- */
+
+static int alloc_more(u32 adi, u32 n, u32 ims0, bool more)
+{
+	memset(pg.e, 0, sizeof(pg.e));
+	for (u32 i = 0; i < n; i++)
+		fill_alloc(i, ims0 + i, i % 2, 0x40 + i);
+	return run(PVIC_OP_ALLOC, adi, n, more ? PVIC_HDR_F_MORE : 0);
+}
+
+Test(pvic, more_batches_share_one_push_with_the_last)
+{
+	cr_assert_eq(alloc_more(ADI_A, 126, 0, true), 0);
+	cr_assert_eq(alloc_more(ADI_A, 126, 126, true), 0);
+	cr_assert_eq(fb.pushes, 0, "nothing pushed yet");
+	cr_assert_eq(fb.attaches, 0, "no irqfd before its route");
+	cr_assert(core.deferred);
+	cr_assert_eq(alloc_more(ADI_A, 10, 252, false), 0);
+	cr_assert_eq(fb.pushes, 1, "one push for the three batches");
+	cr_assert_eq(fb.attaches, 262);
+	cr_assert(fake_be__consistent(&fb));
+	cr_assert(!core.deferred);
+}
+
+Test(pvic, more_then_another_operation_pushes_first)
+{
+	u32 h;
+
+	cr_assert_eq(alloc_more(ADI_A, 5, 0, true), 0);
+	h = pg.e[0].handle;
+	cr_assert_eq(fb.pushes, 0);
+	handles_op(PVIC_OP_GET_PENDING, ADI_A, &h, 1);
+	cr_assert_eq(fb.pushes, 1, "pushed before the next operation ran");
+	cr_assert_eq(fb.attaches, 5);
+}
+
+Test(pvic, more_flushed_on_demand)
+{
+	cr_assert_eq(alloc_more(ADI_A, 10, 0, true), 0);
+	cr_assert_eq(pvic_core__flush(&core), 0);
+	cr_assert_eq(fb.pushes, 1);
+	cr_assert_eq(fb.attaches, 10);
+	cr_assert_eq(pvic_core__flush(&core), 0);
+	cr_assert_eq(fb.pushes, 1, "nothing left to push");
+}
+
+Test(pvic, more_interrupt_before_the_push_waits_in_the_eventfd)
+{
+	u64 one = 1;
+	u32 h;
+
+	cr_assert_eq(alloc_more(ADI_A, 1, 0, true), 0);
+	h = pg.e[0].handle;
+	cr_assert_eq(write(fb.vec[h].efd, &one, sizeof(one)), sizeof(one), "device fires early");
+	cr_assert(!fb.vec[h].attached);
+	cr_assert_eq(pvic_core__flush(&core), 0);
+	cr_assert(fb.vec[h].attached, "attached: KVM delivers what the eventfd counted");
+}
+
+Test(pvic, more_refusals_still_partial_and_clean)
+{
+	fb.gsi_limit = FAKE_GSI_RESERVED + 5;
+	cr_assert_eq(alloc_more(ADI_A, 8, 0, true), -ENOSPC);
+	cr_assert_eq(pg.hdr.done, 5);
+	cr_assert_eq(pvic_core__flush(&core), 0);
+	cr_assert_eq(fake_be__committed_routes(&fb), FAKE_GSI_RESERVED + 5);
+	cr_assert(fake_be__consistent(&fb));
 }

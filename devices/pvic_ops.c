@@ -51,6 +51,7 @@ int pvic__commit(struct pvic_core *c)
 	int ret;
 
 	c->dirty = false;
+	c->deferred = false;
 	c->cnt.commits++;
 	ret = c->ops->commit(c->be);
 	if (ret)
@@ -294,8 +295,13 @@ u32 pvic_op__alloc(struct pvic_batch *b, int *first_err)
 		}
 		any = false;
 	}
-	/* One push for the whole batch; the irqfds attach after it. */
-	if (any && pvic__commit(c)) {
+	/*
+	 * One push for the whole batch (or, lazily, for this and the ALLOCs that
+	 * follow it); the irqfds attach after it.
+	 */
+	if (any && b->more)
+		c->deferred = true;
+	else if (any && pvic__commit(c)) {
 		for (i = 0; i < b->n; i++)
 			if (st[i].ok)
 				alloc_fail(b, i, &st[i], -EIO, first_err);

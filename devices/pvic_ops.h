@@ -16,6 +16,7 @@ struct pvic_batch {
 	u16 owner;		/* adi slot + 1, the IRT's owner value */
 	u32 op;
 	bool all_or_nothing;
+	bool more;		/* PVIC_HDR_F_MORE: the push may wait for a later batch */
 	struct pvic_entry *e;
 	u32 n;
 };

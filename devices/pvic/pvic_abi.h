@@ -80,7 +80,8 @@
 #define PVIC_OP_MAX			9
 
 #define PVIC_HDR_F_ALL_OR_NOTHING	(1u << 0)
-#define PVIC_HDR_F_ALL			0x1u
+#define PVIC_HDR_F_MORE			(1u << 1)	/* ALLOC: more batches follow */
+#define PVIC_HDR_F_ALL			0x3u
 #define PVIC_RESULT_PARTIAL		(1u << 0)
 
 /* ADI id: the PCI function as the guest sees it. */

@@ -118,7 +118,9 @@ u32 pvic_alloc(struct pvic *p, u32 adi, u32 n, u32 ims0, const u32 *dest, u32 nd
 				.status = PVIC_NOT_SEEN,
 			};
 		}
-		ret = pvic_submit(p, PVIC_OP_ALLOC, adi, cnt, 0);
+		/* MORE: the routes of all the batches can go to KVM in one push. */
+		ret = pvic_submit(p, PVIC_OP_ALLOC, adi, cnt,
+				  base + cnt < n ? PVIC_HDR_F_MORE : 0);
 		if (ret && !*batch_status)
 			*batch_status = ret;
 		for (u32 i = 0; i < cnt; i++) {

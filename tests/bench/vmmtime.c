@@ -17,6 +17,7 @@
  *   status     exit status, or 128+signal
  *   maxrss_kb  the child's peak RSS from wait4()'s rusage (guest RAM included)
  *   cpu_us     user + system CPU time of all its threads (rusage)
+ *   sys_us     of which system (kernel) time
  *
  * -k SEC kills the child (SIGKILL) SEC seconds after PATTERN appeared (0:
  * at once) unless it ended by then: a Linux guest that reached /init need
@@ -301,7 +302,7 @@ int main(int argc, char **argv)
 	struct mem_figures mem = { 0 };
 	struct rusage ru = { 0 };
 	int out_p[2], go_p[2], sfd, status = -1, outfd = -1;
-	long long t_first = -1, t_match = -1, t_exit = -1, deadline, t0;
+	long long t_first = -1, t_match = -1, t_exit = -1, deadline, t0, user_us, sys_us;
 	volatile long long *t0p;
 	size_t plen = 0, keep = 0;
 	char *win = NULL;
@@ -423,10 +424,11 @@ int main(int argc, char **argv)
 
 	t0 = *t0p;
 #define US(t) ((t) < 0 || !t0 ? -1LL : ((t) - t0) / 1000)
-	printf("first_us=%lld match_us=%lld exit_us=%lld status=%d maxrss_kb=%ld cpu_us=%lld",
-	       US(t_first), US(t_match), US(t_exit), status, ru.ru_maxrss,
-	       (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
-	       (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec);
+	user_us = (long long)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec;
+	sys_us = (long long)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+	printf("first_us=%lld match_us=%lld exit_us=%lld status=%d maxrss_kb=%ld cpu_us=%lld "
+	       "sys_us=%lld", US(t_first), US(t_match), US(t_exit), status, ru.ru_maxrss,
+	       user_us + sys_us, sys_us);
 	if (o.guest_substr) {
 		if (mem.valid)
 			printf(" hwm_kb=%lld rss_kb=%lld anon_kb=%lld file_kb=%lld shmem_kb=%lld "

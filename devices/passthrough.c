@@ -150,6 +150,14 @@ static void pt_destroy(struct device *dev)
 	pt_free(dev->priv);
 }
 
+void passthrough__remove(struct passthrough *pt)
+{
+	/* passthrough__fail() has the PV-IC revoke every handle before anything goes. */
+	passthrough__fail(pt, "unassigned");
+	(void)device_list__remove(&pt->vm->devices, &pt->dev);
+	pt_free(pt);
+}
+
 static const struct device_ops pt_device_ops = {
 	.reset = pt_reset,
 	.destroy = pt_destroy,

@@ -88,5 +88,12 @@ bool passthrough__failed(const struct passthrough *pt);
 void passthrough__stats(struct passthrough *pt, struct pt_stats *out);
 /* Declare the device dead and tear it down (also what backend death does). */
 void passthrough__fail(struct passthrough *pt, const char *why);
+/*
+ * Hot unplug (the control socket's `unassign`), not from a handler of the
+ * device itself: the PV-IC revokes the device's handles first, then
+ * everything passthrough__fail() releases, then the PCI function goes away
+ * and @pt is freed.
+ */
+void passthrough__remove(struct passthrough *pt);
 
 #endif /* DEVICES_PASSTHROUGH_H */

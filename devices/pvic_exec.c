@@ -152,10 +152,16 @@ u32 pvic_core__nr_adis(const struct pvic_core *c)
 
 int pvic_core__add_adi(struct pvic_core *c, u32 id, void *dev, u32 irq_count, u32 ims_entries)
 {
-	struct pvic_adi *adi = NULL;
+	struct pvic_adi *adi = pvic_core__find_adi(c, id);
 
-	if (pvic_core__find_adi(c, id))
+	if (adi && !adi->failed)
 		return -EEXIST;
+	if (adi) {
+		/* A device hot-plugged where a removed one was: the old entry goes. */
+		free(adi->ims_map);
+		memset(adi, 0, sizeof(*adi));
+	}
+	adi = NULL;
 	for (unsigned int i = 0; i < PVIC_MAX_ADIS && !adi; i++)
 		if (!c->adi[i].present)
 			adi = &c->adi[i];

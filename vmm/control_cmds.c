@@ -90,6 +90,8 @@ static const struct control_cmd_desc {
 	{ "pause", control_cmd__pause, false },
 	{ "resume", control_cmd__resume, false },
 	{ "ims", control_cmd__ims, true },
+	{ "assign", control_cmd__assign, false },
+	{ "unassign", control_cmd__unassign, false },
 };
 
 void control__handle_line(struct control_conn *c, const char *line, size_t len, void *opaque)

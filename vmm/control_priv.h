@@ -81,6 +81,10 @@ int control_cmd__info(struct control *ctl, struct control_conn *c, struct contro
 int control_cmd__stat(struct control *ctl, struct control_conn *c, struct control_req *req,
 		      json_object **result, struct control_error *err);
 int control_stat__open(struct control *ctl);
+/* Assigned devices: device-list entries named vfio-user* or vfio-* (a struct passthrough). */
+bool control__is_assigned(const struct device *dev);
+/* The bus 0 slot of the PCI function named @name, or -1. */
+int control__pci_slot_of(struct vm *vm, const char *name);
 /* The PV-IC on the VM's device list, or NULL. */
 struct pvic_dev *control__find_pvic(struct vm *vm);
 void control_stat__close(struct control *ctl);
@@ -96,6 +100,12 @@ int control_cmd__resume(struct control *ctl, struct control_conn *c, struct cont
 void control_pause__release(struct control *ctl);
 /* A client went away: forget its waiters. */
 void control_pause__forget(struct control *ctl, struct control_conn *c);
+
+/* control_assign.c */
+int control_cmd__assign(struct control *ctl, struct control_conn *c, struct control_req *req,
+			json_object **result, struct control_error *err);
+int control_cmd__unassign(struct control *ctl, struct control_conn *c, struct control_req *req,
+			  json_object **result, struct control_error *err);
 
 /* control_ims.c */
 int control_cmd__ims(struct control *ctl, struct control_conn *c, struct control_req *req,

@@ -62,12 +62,12 @@ static json_object *u64_json(u64 v)
 }
 
 /* The passthrough devices: device-list entries named vfio-user* or vfio-*. */
-static bool is_assigned(const struct device *dev)
+bool control__is_assigned(const struct device *dev)
 {
 	return dev->name && !strncmp(dev->name, "vfio", 4) && dev->priv;
 }
 
-static int pci_slot_of(struct vm *vm, const char *name)
+int control__pci_slot_of(struct vm *vm, const char *name)
 {
 	if (!vm->pci)
 		return -1;
@@ -88,10 +88,10 @@ static json_object *devices_json(struct control *ctl)
 		json_object *d;
 		int slot;
 
-		if (!is_assigned(dev))
+		if (!control__is_assigned(dev))
 			continue;
 		d = json_object_new_object();
-		slot = pci_slot_of(ctl->vm, dev->name);
+		slot = control__pci_slot_of(ctl->vm, dev->name);
 		json_object_object_add(d, "name", json_object_new_string(dev->name));
 		json_object_object_add(d, "kind", json_object_new_string(
 			!strncmp(dev->name, "vfio-user", 9) ? "vfio-user" : "vfio"));

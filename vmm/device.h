@@ -34,6 +34,8 @@ struct device_list {
 
 void device_list__init(struct device_list *list);
 void device_list__add(struct device_list *list, struct device *dev);
+/* Take @dev off the list without destroying it (hot unplug). -ENOENT if absent. */
+int device_list__remove(struct device_list *list, struct device *dev);
 /* Calls ->destroy of each device, last added first. */
 void device_list__destroy(struct device_list *list);
 

@@ -12,8 +12,14 @@
  *            allocate N vectors per ADI (IMS index i, CPUs in turn, vectors
  *            from 0x40), write them into the IMS table, mask every third
  *   smp      start the other vCPUs (they halt)
- * Input bytes: 'f' raises IMS entry 0 of the first ADI ("idle: irq N"),
- * 'q' ends the VM with status 0, 'r' rescans PCI ("idle: pci N ADIs").
+ * Input bytes: 'f' raises IMS entry 0 of every ADI ("idle: irq 00:SS.0
+ * delivered"), 'q' ends the VM with status 0, 'r' counts the simulator's
+ * functions on PCI ("idle: pci N ADIs").
+ *
+ * The PV-IC's event interrupt (MSI-X vector 0) is handled: each one prints
+ * "idle: event N cause 0xC"; on ADI_ADDED the guest rescans bus 0 and sets
+ * up N vectors on each new ADI, on ADI_REMOVED it forgets the ADIs whose
+ * functions are gone ("idle: ADI 00:SS.0 removed").
  */
 #include "libcflat.h"
 #include "serial.h"
@@ -25,6 +31,7 @@
 #define UART_IIR	2
 #define UART_LSR	5
 #define RX_VECTOR	0xe1	/* above the ADI vectors of pvic_adi.h */
+#define EVT_VECTOR	0xe2	/* the PV-IC's event interrupt */
 #define RING		64
 
 static volatile u8 rx_ring[RING];
@@ -32,8 +39,128 @@ static volatile u32 rx_head, rx_tail;
 static volatile int rx_irqs;
 
 static struct pvic p;
-static struct pa_adi adis[PA_MAX_ADIS];
-static int nadis;
+static bool have_pvic;
+#define MAX_ADIS	32
+static struct pa_adi adis[MAX_ADIS];
+static bool adi_live[MAX_ADIS];
+static int nadis;			/* live ones */
+static struct pa_ring slot_rings[32];	/* by PCI slot: a device keeps its ring address */
+static volatile int evt_irqs;
+static u32 pvic_n;
+static int ncpus = 1;
+
+static void evt_irq(struct trap_frame *f)
+{
+	evt_irqs++;
+	apic_eoi();
+}
+
+static bool is_adisim(u32 slot)
+{
+	u32 id = pci_conf1_read32(0, slot, 0, PCI_VENDOR_ID);
+
+	return (id & 0xffff) == ADISIM_PCI_VENDOR_ID && (id >> 16) == ADISIM_PCI_DEVICE_ID;
+}
+
+/* Enable the PV-IC's MSI-X with vector 0 to this CPU (as pvic_death.c). */
+static void msix_setup(void)
+{
+	u32 cap = pci_conf1_read32(0, p.slot, 0, 0x34) & 0xfc;
+
+	while (cap && (pci_conf1_read32(0, p.slot, 0, cap) & 0xff) != 0x11)
+		cap = (pci_conf1_read32(0, p.slot, 0, cap) >> 8) & 0xfc;
+	if (!cap)
+		return;
+	handle_irq(EVT_VECTOR, evt_irq);
+	pvic_wreg(&p, PVIC_MSIX_TABLE_OFFSET + 0, 0xFEE00000u | apic_id() << 12);
+	pvic_wreg(&p, PVIC_MSIX_TABLE_OFFSET + 4, 0);
+	pvic_wreg(&p, PVIC_MSIX_TABLE_OFFSET + 8, EVT_VECTOR);
+	pvic_wreg(&p, PVIC_MSIX_TABLE_OFFSET + 12, 0);
+	pci_conf1_write32(0, p.slot, 0, cap, pci_conf1_read32(0, p.slot, 0, cap) | 1u << 31);
+}
+
+/* Set up one new simulator function in @slot (pa_find() would reset all of them). */
+static struct pa_adi *adi_init(u32 slot)
+{
+	struct pa_adi *a = NULL;
+
+	for (int i = 0; i < MAX_ADIS && !a; i++)
+		if (!adi_live[i]) {
+			a = &adis[i];
+			adi_live[i] = true;
+		}
+	if (!a)
+		return NULL;
+	memset(a, 0, sizeof(*a));
+	a->slot = slot;
+	a->id = pvic_adi(slot);
+	a->regs = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0) & ~0xfu);
+	a->ims = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0 + 8) & ~0xfu);
+	pci_conf1_write32(0, slot, 0, PCI_COMMAND,
+			  (pci_conf1_read32(0, slot, 0, PCI_COMMAND) & 0xffff) | 0x6);
+	a->ims_entries = pa_reg(a, ADISIM_REG_IMS_ENTRIES);
+	a->ring = &slot_rings[slot];
+	memset(a->ring, 0, sizeof(*a->ring));
+	pa_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_RESET);
+	pa_wreg(a, ADISIM_REG_RING_BASE_LO, (u32)(uintptr_t)a->ring->desc);
+	pa_wreg(a, ADISIM_REG_RING_BASE_HI, 0);
+	pa_wreg(a, ADISIM_REG_RING_SIZE, PA_RING);
+	pa_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE);
+	nadis++;
+	return a;
+}
+
+static void adi_vectors(struct pa_adi *a)
+{
+	static struct pvic_msg msgs[256];
+	u32 dests[MAX_CPUS], n = MIN(pvic_n, (u32)ARRAY_SIZE(msgs)), got;
+	int bs = 0;
+
+	for (int c = 0; c < ncpus; c++)
+		dests[c] = cpu_apic_id(c);
+	got = pvic_alloc(&p, a->id, MIN(n, a->ims_entries), 0, dests, (u32)ncpus, PA_VEC_FIRST,
+			 64, 0, msgs, NULL, &bs);
+	for (u32 i = 0; i < got; i++) {
+		pa_ims_write(a, i, &msgs[i]);
+		if (i % 3 == 2)
+			(void)pvic_mask(&p, a->id, msgs[i].handle, true);
+	}
+	printf("idle: ADI 00:%02x.0: %u vectors (batch status %d)\n", a->slot, got, bs);
+}
+
+/* Bus 0 changed: forget functions that are gone, set up new ones. */
+static void rescan(void)
+{
+	for (int i = 0; i < MAX_ADIS; i++) {
+		if (!adi_live[i] || is_adisim(adis[i].slot))
+			continue;
+		printf("idle: ADI 00:%02x.0 removed\n", adis[i].slot);
+		adi_live[i] = false;
+		nadis--;
+	}
+	for (u32 slot = 0; slot < 32; slot++) {
+		bool known = false;
+
+		for (int i = 0; i < MAX_ADIS; i++)
+			known |= adi_live[i] && adis[i].slot == slot;
+		if (!known && is_adisim(slot)) {
+			struct pa_adi *a = adi_init(slot);
+
+			if (a && pvic_n)
+				adi_vectors(a);
+		}
+	}
+}
+
+static void handle_event(void)
+{
+	u32 cause = pvic_reg(&p, PVIC_REG_EVENT_CAUSE);
+
+	pvic_wreg(&p, PVIC_REG_EVENT_CAUSE, cause);
+	printf("idle: event %d cause 0x%x\n", evt_irqs, cause);
+	if (cause & (PVIC_EVENT_ADI_ADDED | PVIC_EVENT_ADI_REMOVED))
+		rescan();
+}
 
 static void rx_irq(struct trap_frame *f)
 {
@@ -54,12 +181,8 @@ static void ap_halt(void *data)
 		safe_halt();
 }
 
-static void setup_pvic(u32 n, int ncpus)
+static void setup_pvic(void)
 {
-	static struct pvic_msg msgs[256];
-	u32 dests[MAX_CPUS];
-	int bs = 0;
-
 	if (!pvic_find(&p)) {
 		printf("idle: no PV-IC\n");
 		return;
@@ -68,30 +191,16 @@ static void setup_pvic(u32 n, int ncpus)
 		printf("idle: NEGOTIATE failed\n");
 		return;
 	}
-	nadis = pa_find(adis, PA_MAX_ADIS);
-	for (int c = 0; c < ncpus; c++)
-		dests[c] = cpu_apic_id(c);
-	n = MIN(n, (u32)ARRAY_SIZE(msgs));
-	for (int a = 0; a < nadis; a++) {
-		u32 got = pvic_alloc(&p, adis[a].id, MIN(n, adis[a].ims_entries), 0, dests,
-				     (u32)ncpus, PA_VEC_FIRST, 64, 0, msgs, NULL, &bs);
-
-		for (u32 i = 0; i < got; i++) {
-			pa_ims_write(&adis[a], i, &msgs[i]);
-			if (i % 3 == 2)
-				(void)pvic_mask(&p, adis[a].id, msgs[i].handle, true);
-		}
-		printf("idle: ADI 00:%02x.0: %u vectors (batch status %d)\n", adis[a].slot, got,
-		       bs);
-	}
+	have_pvic = true;
+	msix_setup();
+	rescan();
 }
 
 int main(int argc, char **argv)
 {
 	struct smp_result res;
-	u32 pvic_n = 0;
 	bool smp = false;
-	int ncpus = 1;
+	int seen_evt = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "pvic=", 5))
@@ -107,7 +216,7 @@ int main(int argc, char **argv)
 			on_cpu_async(c, ap_halt, NULL);
 	}
 	if (pvic_n)
-		setup_pvic(pvic_n, ncpus);
+		setup_pvic();
 	ioapic_route(SERIAL_IRQ, RX_VECTOR, apic_id(), false, false);
 	while (inb(COM1 + UART_LSR) & 1)
 		inb(COM1 + UART_RBR);
@@ -116,11 +225,16 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		irq_disable();
-		if (rx_tail == rx_head) {
+		if (rx_tail == rx_head && evt_irqs == seen_evt) {
 			safe_halt();
 			continue;
 		}
 		irq_enable();
+		if (evt_irqs != seen_evt) {
+			seen_evt = evt_irqs;
+			if (have_pvic)
+				handle_event();
+		}
 		while (rx_tail != rx_head) {
 			u8 c = rx_ring[rx_tail++ % RING];
 
@@ -129,24 +243,21 @@ int main(int argc, char **argv)
 			printf("idle: got '%c'\n", c >= ' ' && c <= '~' ? c : '?');
 			if (c == 'q')
 				exit(0);
-			if (c == 'f' && nadis) {
-				int before = pa_total(PA_VEC_FIRST);
-				u32 st = pa_raise(&adis[0], 0);
+			for (int a = 0; c == 'f' && a < MAX_ADIS; a++) {
+				if (!adi_live[a])
+					continue;
+				int before = pa_count(0, PA_VEC_FIRST);
+				u32 st = pa_raise(&adis[a], 0);
 
-				printf("idle: irq %s (completion %u)\n",
-				       pa_wait(0, PA_VEC_FIRST, before + 1) ||
-				       pa_total(PA_VEC_FIRST) > before ? "delivered" : "missing", st);
+				printf("idle: irq 00:%02x.0 %s (completion %u)\n", adis[a].slot,
+				       pa_wait(0, PA_VEC_FIRST, before + 1) ? "delivered" :
+				       "missing", st);
 			}
 			if (c == 'r') {
 				int n = 0;
 
-				/* Read-only: pa_find() would reset the functions. */
-				for (u32 slot = 0; slot < 32; slot++) {
-					u32 id = pci_conf1_read32(0, slot, 0, PCI_VENDOR_ID);
-
-					n += (id & 0xffff) == ADISIM_PCI_VENDOR_ID &&
-					     (id >> 16) == ADISIM_PCI_DEVICE_ID;
-				}
+				for (u32 slot = 0; slot < 32; slot++)
+					n += is_adisim(slot);
 				printf("idle: pci %d ADIs\n", n);
 			}
 		}

@@ -13,13 +13,16 @@
 #   harness messages go to stderr prefixed "harness:". Exit status: the
 #   script's, or 125 when the machine could not run it.
 #
-# Watchdog: no /dev/kvm within BOOT_TIMEOUT, no console output for
-# STALL_TIMEOUT, or the whole run past -t: QEMU is killed and the run is
+# Watchdog: no /dev/kvm within BOOT_TIMEOUT, no console output but the
+# emulated kernel's own messages for STALL_TIMEOUT, the emulated kernel
+# reporting a CPU stuck (soft lockup) for LOCKUP_LIMIT, or the whole run
+# past -t: QEMU is killed and the run is
 # retried once, loudly. Before a retry "IMSVM-HARNESS-RETRY" is printed on
 # stdout so that a reader can drop the lines of the failed attempt.
 #
 # Environment: HARNESS_MEM (default 6G), HARNESS_SMP (2), BOOT_TIMEOUT
-# (180), STALL_TIMEOUT (420: more than one real-Linux boot may take).
+# (180), STALL_TIMEOUT (420: more than one real-Linux boot may take),
+# LOCKUP_LIMIT (120).
 # Console logs: build/harness/last/ (good run), build/harness/run.*/ (failed).
 set -u
 
@@ -35,6 +38,7 @@ fi
 
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
 STALL_TIMEOUT=${STALL_TIMEOUT:-420}
+LOCKUP_LIMIT=${LOCKUP_LIMIT:-120}
 MEM=${HARNESS_MEM:-6G}
 SMP=${HARNESS_SMP:-2}
 OUT=build/harness
@@ -102,7 +106,7 @@ boot_once()
 			if [ $state = boot ] && [ $((SECONDS - t_start)) -ge "$BOOT_TIMEOUT" ]; then
 				outcome="hang:no /dev/kvm after ${BOOT_TIMEOUT}s"
 			elif [ $state != boot ] && [ $((SECONDS - t_last)) -ge "$STALL_TIMEOUT" ]; then
-				outcome="hang:no console output for ${STALL_TIMEOUT}s"
+				outcome="hang:no console output (but the kernel's) for ${STALL_TIMEOUT}s"
 			elif [ $((SECONDS - t_start)) -ge "$total_timeout" ]; then
 				outcome="hang:run longer than ${total_timeout}s"
 			fi
@@ -115,8 +119,17 @@ boot_once()
 		line=$buf$line
 		buf=
 		line=${line%$'\r'}
-		t_last=$SECONDS
 		printf '%s\n' "$line" >>"$log"
+		# The emulated kernel's own messages are no sign of progress: a
+		# machine wedged in KVM keeps printing soft-lockup reports.
+		if [[ ! $line =~ ^\[\ *[0-9]+\.[0-9]+\]\  ]]; then
+			t_last=$SECONDS
+		elif [[ $line =~ soft\ lockup\ -\ CPU#[0-9]+\ stuck\ for\ ([0-9]+)s ]] &&
+		     [ "${BASH_REMATCH[1]}" -ge "$LOCKUP_LIMIT" ]; then
+			outcome="hang:the emulated kernel reports ${line#*\] }"
+			[ $state = run ] && printf '%s\n' "$line"
+			break
+		fi
 		case "$line" in
 		*IMSVM-HARNESS-KVM-READY*)
 			t_kvm=$(now)

@@ -109,6 +109,8 @@ static const struct pci_device_ops pvic_pci_ops = { .config_write = config_write
 
 /* ---- the doorbell ---- */
 
+static void bench_floor(struct pvic_dev *p);
+
 #define PVIC_FLUSH_MS	50	/* routes of ALLOCs flagged MORE reach KVM within 50 ms */
 
 static u64 now_ns(void)
@@ -175,6 +177,8 @@ static void doorbell(struct pvic_dev *p)
 		p->alloc_ns += now_ns() - t0;
 		arm_flush(p);
 	} else {
+		if (p->page.hdr.op == PVIC_OP_NEGOTIATE)
+			bench_floor(p);
 		flush(p);
 		p->last_status = pvic_core__execute(&p->core, &p->page);
 	}
@@ -313,15 +317,21 @@ static const struct ims_consumer_ops consumer_ops = { .added = src_added,
 
 /* ---- life cycle ---- */
 
-/* IMSVM_BENCH_PVIC_FLOOR=N: measure the floor on the first ADI (devices/pvic_floor.c). */
+/*
+ * IMSVM_BENCH_PVIC_FLOOR=N: measure the floor on the first ADI
+ * (devices/pvic_floor.c), once, at the guest's first NEGOTIATE: on the vCPU
+ * thread that then runs the ALLOCs, so both see the same host conditions.
+ * Lock held.
+ */
 static void bench_floor(struct pvic_dev *p)
 {
+	static bool done;
 	const char *env = getenv("IMSVM_BENCH_PVIC_FLOOR");
 	unsigned long n = env ? strtoul(env, NULL, 10) : 0;
 
-	if (!n)
+	if (!n || done)
 		return;
-	pthread_mutex_lock(&p->lock);
+	done = true;
 	for (unsigned int i = 0; i < PVIC_MAX_ADIS; i++) {
 		struct pvic_adi *a = &p->core.adi[i];
 
@@ -332,7 +342,6 @@ static void bench_floor(struct pvic_dev *p)
 				      (u32)MIN(n, 16384ul));
 		break;
 	}
-	pthread_mutex_unlock(&p->lock);
 }
 
 void pvic__log_counters(struct pvic_dev *p)
@@ -526,7 +535,6 @@ int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev 
 	if (ret)
 		goto err_unregister;
 	p->consumer_set = true;
-	bench_floor(p);
 
 	p->dev = (struct device){ .name = "pvic", .ops = &pvic_device_ops, .priv = p };
 	device_list__add(&vm->devices, &p->dev);

@@ -104,7 +104,7 @@ mkfifo "$tmp/in"
 exec 3<>"$tmp/in"
 
 echo "virtio: imsvm run $KERNEL --console virtio --disk ... --net tap --rng"
-"$IMSVM" run "$KERNEL" --initrd "$INITRD" --mem 512 --cpus 1 \
+"$IMSVM" run "$KERNEL" --initrd "$INITRD" --mem 512 --cpus 2 \
 	--cmdline "console=ttyS0 quiet panic=-1" --timeout "$TIMEOUT" \
 	--console virtio --rng \
 	--disk "$tmp/disk.img,serial=vtdisk1" --disk "$tmp/ro.img,ro" \

@@ -122,7 +122,67 @@ def boot_seeds():
     write("boot", "bzimage", b"\x09" + bzimage())
 
 
-TARGETS = dict(pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
+# ---- vfio_user_client: records type, msg_id, cmd, flags, error, len, body ----
+
+VFU = dict(VERSION=1, DMA_MAP=2, DMA_UNMAP=3, GET_INFO=4, GET_REGION_INFO=5, GET_IRQ_INFO=7,
+           SET_IRQS=8, REGION_READ=9, REGION_WRITE=10, DMA_READ=11, DMA_WRITE=12, RESET=13)
+REPLY = 1
+
+
+def vfu_msg(msg_id, cmd, body=b"", flags=REPLY, err=0):
+    return struct.pack("<BHHBBH", 0, msg_id, cmd, flags, err, len(body)) + body
+
+
+def vfu_client_seeds():
+    caps = b'{"capabilities":{"max_msg_fds":8,"max_data_xfer_size":1048576,' \
+           b'"max_dma_maps":64,"pgsizes":4096}}\0'
+    version = vfu_msg(1, VFU["VERSION"], struct.pack("<HH", 0, 2) + caps)
+    dma_map = vfu_msg(2, VFU["DMA_MAP"])
+    info = vfu_msg(3, VFU["GET_INFO"], struct.pack("<IIII", 16, 0, 3, 3))
+    # vfio_region_info: argsz flags index cap_offset size offset
+    region = [vfu_msg(4 + i, VFU["GET_REGION_INFO"],
+                      struct.pack("<IIIIQQ", 32, 3, i, 0, 0x1000, 0)) for i in range(3)]
+    # vfio_irq_info: argsz flags index count
+    irq = [vfu_msg(7 + i, VFU["GET_IRQ_INFO"], struct.pack("<IIII", 16, 1, i, 4))
+           for i in range(2)]
+    rd = vfu_msg(9, VFU["REGION_READ"], struct.pack("<QII", 0x10, 0, 256) + bytes(256))
+    wr = vfu_msg(10, VFU["REGION_WRITE"], struct.pack("<QII", 0x20, 0, 8))
+    setirq = vfu_msg(11, VFU["SET_IRQS"])
+    dmaw = vfu_msg(1, VFU["DMA_WRITE"], struct.pack("<QQ", 0x1000, 8) + b"ABCDEFGH", flags=0)
+    dmar = vfu_msg(2, VFU["DMA_READ"], struct.pack("<QQ", 0x1000, 8), flags=0)
+    reset = vfu_msg(12, VFU["RESET"])
+    unmap = vfu_msg(13, VFU["DMA_UNMAP"], struct.pack("<IIQQ", 24, 0, 0, 1 << 20))
+    write("vfio_user_client", "version", version)
+    write("vfio_user_client", "session", version + dma_map + info + b"".join(region) +
+          b"".join(irq) + dmaw + rd + dmar + wr + setirq + reset + unmap)
+    write("vfio_user_client", "error_replies", version + dma_map +
+          vfu_msg(3, VFU["GET_INFO"], flags=REPLY | 0x20, err=5) + dmaw)
+
+
+def adisim_seeds():
+    # The client's side: commands (flags 0) with ids counting up.
+    caps = b'{"capabilities":{"max_msg_fds":16,"max_data_xfer_size":1048576}}\0'
+    cmd = lambda i, c, body=b"": vfu_msg(i, VFU[c], body, flags=0)
+    version = cmd(1, "VERSION", struct.pack("<HH", 0, 2) + caps)
+    dma_map = cmd(2, "DMA_MAP", struct.pack("<IIQQQ", 32, 3, 0, 0, 1 << 20))
+    info = cmd(3, "GET_INFO", struct.pack("<IIII", 16, 0, 0, 0))
+    region = [cmd(4 + i, "GET_REGION_INFO", struct.pack("<IIIIQQ", 32, 0, i, 0, 0, 0))
+              for i in (0, 7)]
+    irq = cmd(6, "GET_IRQ_INFO", struct.pack("<IIII", 16, 0, 4, 0))
+    cfg_rd = cmd(7, "REGION_READ", struct.pack("<QII", 0, 7, 64))
+    cfg_wr = cmd(8, "REGION_WRITE", struct.pack("<QII", 4, 7, 2) + b"\x06\x00")
+    bar_rd = cmd(9, "REGION_READ", struct.pack("<QII", 0, 0, 4))
+    bar_wr = cmd(10, "REGION_WRITE", struct.pack("<QII", 0x10, 0, 4) + b"\x01\x00\x00\x00")
+    # vfio_irq_set: argsz flags index start count (DATA_NONE | ACTION_TRIGGER)
+    setirq = cmd(11, "SET_IRQS", struct.pack("<IIIII", 20, 0x21, 4, 0, 1))
+    reset = cmd(12, "RESET")
+    unmap = cmd(13, "DMA_UNMAP", struct.pack("<IIQQ", 24, 0, 0, 1 << 20))
+    write("adisim", "version", version)
+    write("adisim", "session", version + dma_map + info + b"".join(region) + irq + cfg_rd +
+          cfg_wr + bar_rd + bar_wr + setirq + reset + unmap)
+
+
+TARGETS = dict(adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or TARGETS:

@@ -833,3 +833,14 @@ Test(pvic, more_refusals_still_partial_and_clean)
 	cr_assert_eq(fake_be__committed_routes(&fb), FAKE_GSI_RESERVED + 5);
 	cr_assert(fake_be__consistent(&fb));
 }
+
+Test(pvic, a_removed_adi_can_come_back)
+{
+	cr_assert_eq(alloc_n(ADI_A, 3, 0), 0);
+	cr_assert_eq(pvic_core__adi_failed(&core, ADI_A), 0);
+	cr_assert_eq(alloc_n(ADI_A, 1, 0), -ENODEV);
+	cr_assert_eq(pvic_core__add_adi(&core, ADI_A, &dev_a, 65536, 0), 0, "hot-plugged again");
+	cr_assert_eq(alloc_n(ADI_A, 1, 0), 0, "usable, IMS index 0 free again");
+	cr_assert_eq(pvic_core__nr_adis(&core), 2);
+	cr_assert_eq(core.irt.nr_free, 32767 - 1);
+}

@@ -28,7 +28,8 @@ skip() { echo "SKIPPED $1: $2"; }
 TESTS="control-socket control-list control-stat control-raw-errors control-oversized
 control-pipeline control-many-clients control-slow-client control-disconnect
 control-permission control-pause-resume control-stop control-stale control-name-clash
-control-stat-pvic control-ims control-pause-pvic"
+control-stat-pvic control-ims control-pause-pvic control-assign control-unassign
+control-assign-errors control-assign-cycles"
 
 for f in "$IMSVM" "$CLIENT" "$IDLE"; do
 	if [ ! -f "$f" ]; then
@@ -338,7 +339,7 @@ else
 		# After a pause the device's interrupts still flow.
 		"$IMSVM" pause p1 >/dev/null && "$IMSVM" resume p1 >/dev/null
 		say p1 f
-		if wait_log "$TMP/p1.log" "idle: irq delivered" 300; then
+		if wait_log "$TMP/p1.log" "idle: irq 00:..\.0 delivered" 300; then
 			pass control-pause-pvic
 		else
 			fail control-pause-pvic "$(grep 'idle: irq' "$TMP/p1.log")"
@@ -350,6 +351,119 @@ else
 		for t in control-stat-pvic control-ims control-pause-pvic; do
 			fail $t "the idle guest with the PV-IC did not come up: $(grep -m1 -i 'error\|idle:' "$TMP/p1.log")"
 		done
+	fi
+fi
+
+# ---- hot assignment ----------------------------------------------------------
+
+# vmm_usage PID: "FDS RSS_KB" of an imsvm process, from /proc.
+vmm_usage() {
+	echo "$(ls /proc/"$1"/fd | wc -l) $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/"$1"/status)"
+}
+
+HOT="control-assign control-unassign control-assign-errors control-assign-cycles"
+if [ ! -x "$SIM" ]; then
+	for t in $HOT; do skip $t "no $SIM"; done
+else
+	# ADI A raises IMS entry 1 (vector 0x41) 50 times a second throughout:
+	# interrupts keep flowing on it while B comes and goes.
+	"$SIM" --socket-path="$TMP/a.sock" >"$TMP/a.simlog" 2>&1 &
+	pids="$pids $!"
+	"$SIM" --socket-path="$TMP/b.sock" >"$TMP/b.simlog" 2>&1 &
+	pids="$pids $!"
+	wait_path "$TMP/a.sock" && wait_path "$TMP/b.sock"
+	if start_vm h1 --cpus 2 --vfio-user "$TMP/a.sock" --cmdline "smp pvic=4 storm=50"; then
+		out=$("$IMSVM" assign h1 --vfio-user "$TMP/b.sock" 2>&1)
+		slot=$(echo "$out" | sed -n 's/^h1: assigned vfio-user1 at 00:\(..\)\.0$/\1/p')
+		say h1 f
+		if [ -z "$slot" ]; then
+			fail control-assign "$out"
+		elif ! wait_log "$TMP/h1.log" "idle: ADI 00:$slot.0: 4 vectors" 300 ||
+		     ! grep -q 'idle: event 1 cause 0x1' "$TMP/h1.log"; then
+			fail control-assign "the guest saw no ADI_ADDED event / new function 00:$slot.0"
+		elif ! wait_log "$TMP/h1.log" "idle: irq 00:$slot.0 delivered" 300 ||
+		     ! grep -q 'idle: irq 00:01.0 delivered' "$TMP/h1.log"; then
+			fail control-assign "no interrupt from the new ADI: $(grep 'idle: irq' "$TMP/h1.log" | tr '\n' '|')"
+		elif ! "$IMSVM" list | grep -q "^h1 .*vfio-user0@00:01.0,vfio-user1@00:$slot.0"; then
+			fail control-assign "list: $("$IMSVM" list | tail -n 1)"
+		else
+			pass control-assign
+		fi
+
+		out=$("$IMSVM" unassign h1 vfio-user1 2>&1)
+		say h1 f
+		if [ "$out" != "h1: unassigned vfio-user1 (4 handles revoked)" ]; then
+			fail control-unassign "$out"
+		elif ! wait_log "$TMP/h1.log" "idle: ADI 00:$slot.0 removed" 300 ||
+		     ! grep -q 'idle: event 2 cause 0x2' "$TMP/h1.log"; then
+			fail control-unassign "the guest saw no ADI_REMOVED event"
+		elif ! wait_log "$TMP/h1.log" "idle: irq 00:01.0 delivered" 300 ||
+		     [ "$("$IMSVM" ims h1 --json | grep -c '"handle"')" != 4 ] ||
+		     "$IMSVM" list | grep -q "vfio-user1"; then
+			fail control-unassign "left behind: $("$IMSVM" ims h1 | tail -n 1), $("$IMSVM" list | tail -n 1)"
+		else
+			pass control-unassign
+		fi
+
+		e1=$("$IMSVM" unassign h1 vfio-user1 2>&1); r1=$?
+		e2=$("$IMSVM" assign h1 --vfio-user "$TMP/nowhere.sock" 2>&1); r2=$?
+		"$IMSVM" assign h1 >/dev/null 2>&1; r3=$?
+		e4=$("$CLIENT" "$DIR/h1.sock" send '{"command":"assign","arguments":{"vfio_user":"x","vfio":"y"}}' \
+			'{"command":"unassign","arguments":{}}' 2>&1)
+		if [ $r1 = 1 ] && echo "$e1" | grep -q '(not-found)' && [ $r2 = 1 ] &&
+		   echo "$e2" | grep -q '(failed)' && [ $r3 = 2 ] &&
+		   [ "$(echo "$e4" | grep -c '"invalid-argument"')" = 2 ]; then
+			pass control-assign-errors
+		else
+			fail control-assign-errors "'$e1' ($r1), '$e2' ($r2), usage $r3, '$e4'"
+		fi
+
+		# 100 cycles; imsvm's fds and RSS after 10 warm-up cycles and after all.
+		pid=$(imsvm_pid h1)
+		say h1 c
+		cycle_ok=1
+		i=0
+		while [ $i -lt 100 ]; do
+			[ $i = 10 ] && before=$(vmm_usage "$pid")
+			dev=$("$IMSVM" assign h1 --vfio-user "$TMP/b.sock" --json |
+				sed -n 's/.*"device": "\(vfio-user[0-9]*\)".*/\1/p')
+			if [ -z "$dev" ] || ! "$IMSVM" unassign h1 "$dev" >/dev/null; then
+				cycle_ok=0
+				break
+			fi
+			i=$((i + 1))
+		done
+		after=$(vmm_usage "$pid")
+		n0=$(grep -c 'idle: count 0x41' "$TMP/h1.log")
+		say h1 c
+		say h1 f
+		wait_log "$TMP/h1.log" "idle: irq 00:01.0 delivered" 300
+		w=0
+		while [ "$(grep -c 'idle: count 0x41' "$TMP/h1.log")" = "$n0" ] && [ $w -lt 300 ]; do
+			sleep 0.1; w=$((w + 1))
+		done
+		c1=$(grep 'idle: count 0x41' "$TMP/h1.log" | head -n 1 | cut -d' ' -f4)
+		c2=$(grep 'idle: count 0x41' "$TMP/h1.log" | tail -n 1 | cut -d' ' -f4)
+		fd0=${before%% *} rss0=${before##* } fd1=${after%% *} rss1=${after##* }
+		if [ $cycle_ok = 0 ]; then
+			fail control-assign-cycles "cycle $i failed"
+		elif [ -z "$fd0" ] || [ -z "$rss0" ] || [ -z "$rss1" ]; then
+			fail control-assign-cycles "no /proc figures for imsvm (pid '$pid')"
+		elif [ "$fd0" != "$fd1" ]; then
+			fail control-assign-cycles "imsvm's fds went from $fd0 to $fd1 over 90 cycles"
+		elif [ $((rss1 - rss0)) -gt 512 ]; then
+			fail control-assign-cycles "imsvm's RSS grew from $rss0 kB to $rss1 kB over 90 cycles"
+		elif [ -z "$c2" ] || [ "$c2" -le "${c1:-0}" ]; then
+			fail control-assign-cycles "no interrupts on the other ADI meanwhile ($c1 -> $c2)"
+		else
+			pass control-assign-cycles
+			echo "    (100 cycles: fds $fd0 -> $fd1, RSS $rss0 -> $rss1 kB; vector 0x41 of ADI 00:01.0 $c1 -> $c2 interrupts)"
+		fi
+		"$IMSVM" stop h1 >/dev/null
+		wait "$vm_pid" 2>/dev/null
+	else
+		showlog h1
+		for t in $HOT; do fail $t "the idle guest did not come up"; done
 	fi
 fi
 

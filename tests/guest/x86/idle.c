@@ -12,9 +12,11 @@
  *            allocate N vectors per ADI (IMS index i, CPUs in turn, vectors
  *            from 0x40), write them into the IMS table, mask every third
  *   smp      start the other vCPUs (they halt)
+ *   storm=HZ the first ADI raises IMS entry 1 (vector 0x41) HZ times a second
  * Input bytes: 'f' raises IMS entry 0 of every ADI ("idle: irq 00:SS.0
  * delivered"), 'q' ends the VM with status 0, 'r' counts the simulator's
- * functions on PCI ("idle: pci N ADIs").
+ * functions on PCI ("idle: pci N ADIs"), 'c' prints how many interrupts
+ * vector 0x41 (IMS entry 1 of every ADI) got ("idle: count 0x41 N").
  *
  * The PV-IC's event interrupt (MSI-X vector 0) is handled: each one prints
  * "idle: event N cause 0xC"; on ADI_ADDED the guest rescans bus 0 and sets
@@ -46,7 +48,7 @@ static bool adi_live[MAX_ADIS];
 static int nadis;			/* live ones */
 static struct pa_ring slot_rings[32];	/* by PCI slot: a device keeps its ring address */
 static volatile int evt_irqs;
-static u32 pvic_n;
+static u32 pvic_n, storm_hz;
 static int ncpus = 1;
 
 static void evt_irq(struct trap_frame *f)
@@ -82,8 +84,14 @@ static void msix_setup(void)
 /* Set up one new simulator function in @slot (pa_find() would reset all of them). */
 static struct pa_adi *adi_init(u32 slot)
 {
+	u32 bar0 = pci_conf1_read32(0, slot, 0, PCI_BAR0);
+	u32 bar2 = pci_conf1_read32(0, slot, 0, PCI_BAR0 + 8);
 	struct pa_adi *a = NULL;
 
+	/* Removed again already (the operator is quick): its config space reads all-ones. */
+	if (bar0 == 0xffffffffu || bar2 == 0xffffffffu || !(bar0 & ~0xfu) || !(bar2 & ~0xfu) ||
+	    !is_adisim(slot))
+		return NULL;
 	for (int i = 0; i < MAX_ADIS && !a; i++)
 		if (!adi_live[i]) {
 			a = &adis[i];
@@ -94,8 +102,8 @@ static struct pa_adi *adi_init(u32 slot)
 	memset(a, 0, sizeof(*a));
 	a->slot = slot;
 	a->id = pvic_adi(slot);
-	a->regs = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0) & ~0xfu);
-	a->ims = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0 + 8) & ~0xfu);
+	a->regs = (volatile u32 *)(uintptr_t)(bar0 & ~0xfu);
+	a->ims = (volatile u32 *)(uintptr_t)(bar2 & ~0xfu);
 	pci_conf1_write32(0, slot, 0, PCI_COMMAND,
 			  (pci_conf1_read32(0, slot, 0, PCI_COMMAND) & 0xffff) | 0x6);
 	a->ims_entries = pa_reg(a, ADISIM_REG_IMS_ENTRIES);
@@ -205,6 +213,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "pvic=", 5))
 			pvic_n = (u32)strtoul(argv[i] + 5, NULL, 10);
+		else if (!strncmp(argv[i], "storm=", 6))
+			storm_hz = (u32)strtoul(argv[i] + 6, NULL, 10);
 		else if (!strcmp(argv[i], "smp"))
 			smp = true;
 	}
@@ -217,6 +227,11 @@ int main(int argc, char **argv)
 	}
 	if (pvic_n)
 		setup_pvic();
+	if (storm_hz && nadis) {
+		/* The device's own timer: interrupts flow with no help from the guest. */
+		pa_wreg(&adis[0], ADISIM_REG_STORM_IMS, 1);
+		pa_wreg(&adis[0], ADISIM_REG_STORM_HZ, storm_hz);
+	}
 	ioapic_route(SERIAL_IRQ, RX_VECTOR, apic_id(), false, false);
 	while (inb(COM1 + UART_LSR) & 1)
 		inb(COM1 + UART_RBR);
@@ -253,6 +268,8 @@ int main(int argc, char **argv)
 				       pa_wait(0, PA_VEC_FIRST, before + 1) ? "delivered" :
 				       "missing", st);
 			}
+			if (c == 'c')
+				printf("idle: count 0x41 %d\n", pa_total(PA_VEC_FIRST + 1));
 			if (c == 'r') {
 				int n = 0;
 

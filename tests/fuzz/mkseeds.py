@@ -182,7 +182,18 @@ def adisim_seeds():
           cfg_wr + bar_rd + bar_wr + setirq + reset + unmap)
 
 
-TARGETS = dict(adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
+def control_seeds():
+    lines = [b'{"id":1,"command":"version"}', b'{"id":"a","protocol":1,"command":"info"}',
+             b'{"id":2,"command":"stat","arguments":{"vcpus":true}}',
+             b'{"id":3,"command":"ims","arguments":{"device":"pt0"}}',
+             b'{"id":4,"command":"pause","arguments":{"timeout_ms":10}}',
+             b'{"id":5,"command":"resume"}', b'{"id":6,"command":"stop"}',
+             b'{"id":7,"command":"unassign","arguments":{"device":"x"}}', b'not json', b'[1,2]']
+    write("control", "requests", b"\n".join(lines) + b"\n")
+    write("control", "split", b'{"id":1,"comm' + b' ' * 5000 + b'and":"version"}\n{"id"')
+
+
+TARGETS = dict(control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or TARGETS:

@@ -193,7 +193,23 @@ def control_seeds():
     write("control", "split", b'{"id":1,"comm' + b' ' * 5000 + b'and":"version"}\n{"id"')
 
 
-TARGETS = dict(control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
+def virtqueue_seeds():
+    num, desc, avail, used, buf = 8, 0x1000, 0x2000, 0x3000, 0x8000
+    ram = bytearray(0x9000)
+    # desc: addr len flags next; chain 0 -> 1 (NEXT), 1 writable; 2 indirect -> table at 0x4000
+    struct.pack_into("<QIHH", ram, desc + 0, buf, 64, 1, 1)
+    struct.pack_into("<QIHH", ram, desc + 16, buf + 64, 64, 2, 0)
+    struct.pack_into("<QIHH", ram, desc + 32, 0x4000, 32, 4, 0)
+    struct.pack_into("<QIHH", ram, 0x4000, buf + 128, 16, 1, 1)
+    struct.pack_into("<QIHH", ram, 0x4010, buf + 144, 16, 2, 0)
+    struct.pack_into("<HHHH", ram, avail, 0, 2, 0, 2)      # flags idx ring[0..1]
+    hdr = struct.pack("<HHHHB3x", num, desc // 16, avail // 16, used // 16, 0)
+    write("virtqueue", "direct_indirect", hdr + bytes(ram))
+    hdr = struct.pack("<HHHHBBBB", num, desc // 16, avail // 16, used // 16, 1, 8, 4, 1)
+    write("virtqueue", "event_idx_unpop", hdr + bytes(ram))
+
+
+TARGETS = dict(virtqueue=virtqueue_seeds, control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or TARGETS:

@@ -18,8 +18,10 @@ lmod_start_sim()
 {
 	sock=$lmod_tmp/adi0.sock
 	json=$lmod_tmp/sim.json
-	"$ADISIM" --socket-path="$sock" --stats-json="$json" --fail-after=4000000000 \
-		--fail-mode=error >"$lmod_tmp/sim.log" 2>&1 &
+	# Each bound handle is an eventfd in the simulator: 1024 vectors need
+	# more than the default 1024 descriptors (SCM_RIGHTS would truncate).
+	(ulimit -n 8192 2>/dev/null; exec "$ADISIM" --socket-path="$sock" --stats-json="$json" \
+		--fail-after=4000000000 --fail-mode=error) >"$lmod_tmp/sim.log" 2>&1 &
 	simpid=$!
 	i=0
 	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

@@ -34,8 +34,8 @@ descriptors-every-vector irq-on-chosen-cpu route-is-linux-choice affinity-next-i
 route-is-linux-choice-after-retarget descriptors-after-retarget storm-1000
 cpu-offline-migrates
 module-unload-adisim handles-freed event-adi-removed run-refused-after-removal
-module-unload-after-removal module-unload-pvic"
-HOST_CHECKS="retarget-no-device-messages imsvm-exit-0"
+module-unload-after-removal event-adi-added-rescan module-unload-pvic"
+HOST_CHECKS="retarget-no-device-messages host-routes-are-linux-choice host-handles-freed imsvm-exit-0"
 
 skip_all()
 {
@@ -54,7 +54,7 @@ skip_all()
 . tests/linux-modules/lib.sh
 lmod_tmp=${TMPDIR:-/tmp}/imsvm-lmod.$$
 mkdir -p "$lmod_tmp" || exit 1
-trap '[ -n "$vmpid" ] && kill "$vmpid"; lmod_stop_sim; rm -rf "$lmod_tmp"' EXIT
+trap '[ -n "$vmpid" ] && kill "$vmpid"; [ -n "$sim1pid" ] && kill "$sim1pid"; lmod_stop_sim; rm -rf "$lmod_tmp"' EXIT
 
 if ! lmod_start_sim; then
 	cat "$lmod_tmp/sim.log"
@@ -67,11 +67,23 @@ on_sync()
 	case "$1" in
 	retarget-begin) m_begin=$(lmod_sim_messages) ;;
 	retarget-end) m_end=$(lmod_sim_messages) ;;
+	# imsvm's own view, through its control socket.
+	routes) "$IMSVM" ims "$ctl" >"$lmod_tmp/ims.txt" 2>&1 ;;
+	unloaded) "$IMSVM" stat "$ctl" >"$lmod_tmp/stat.txt" 2>&1 ;;
 	kill-device) lmod_stop_sim ;;
+	hot-add)
+		# A second simulator, assigned to the running VM.
+		"$ADISIM" --socket-path="$lmod_tmp/adi1.sock" >"$lmod_tmp/sim1.log" 2>&1 &
+		sim1pid=$!
+		i=0
+		while [ ! -S "$lmod_tmp/adi1.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+		"$IMSVM" assign "$ctl" --vfio-user "$lmod_tmp/adi1.sock" 2>&1 | sed 's/^/  | assign: /' ;;
 	esac
 }
+sim1pid=
+ctl=$lmod_tmp/ctl.sock
 echo "$P: boot with the ADI simulator and the PV-IC"
-lmod_boot "" on_sync --trace-pvic --stats
+lmod_boot "" on_sync --trace-pvic --stats --control-socket "$ctl"
 log=$vmlog
 status=$vmstatus
 
@@ -110,6 +122,47 @@ elif [ -n "$first_skip" ]; then
 	echo "SKIPPED $P/retarget-no-device-messages: $first_skip"
 else
 	echo "FAIL $P/retarget-no-device-messages: no affinity change to measure"
+	failed=1
+fi
+
+# Every route imsvm holds is the vector and CPU Linux chose for that handle.
+if grep -q '^LMOD-ROUTE ' "$log" && [ -s "$lmod_tmp/ims.txt" ]; then
+	# ims.txt: ADI DEVICE IMS HANDLE DEST VECTOR MASKED GSI (vector in hex).
+	why=$(awk '
+		FNR == NR { if ($1 == "LMOD-ROUTE") { want[$2] = $3 " " $4; n++ } next }
+		function hex(s,   i, v) {
+			s = tolower(s); sub(/^0x/, "", s)
+			for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v
+		}
+		$4 ~ /^[0-9]+$/ { got[$4] = $5 " " hex($6); m++
+			if ($7 != "no") print "handle " $4 " masked" }
+		END {
+			for (h in want) if (got[h] != want[h]) { print "handle " h ": imsvm " got[h] ", Linux " want[h]; bad++ }
+			if (n != m) print n " vectors in the guest, " m " in imsvm"
+		}' "$log" "$lmod_tmp/ims.txt" | head -n 3)
+	if [ -z "$why" ]; then
+		echo "PASS $P/host-routes-are-linux-choice"
+	else
+		echo "FAIL $P/host-routes-are-linux-choice: $(echo "$why" | tr '\n' ';')"
+		failed=1
+	fi
+	echo "  | imsvm ims: $(tail -n 1 "$lmod_tmp/ims.txt")"
+elif [ -n "$first_skip" ]; then
+	echo "SKIPPED $P/host-routes-are-linux-choice: $first_skip"
+else
+	echo "FAIL $P/host-routes-are-linux-choice: no routes to compare ($(head -c 200 "$lmod_tmp/ims.txt" 2>/dev/null))"
+	failed=1
+fi
+
+# After the unload imsvm itself holds no handle of the ADI.
+live=$(awk '$1 == "ADI" && $3 == "LIVE" { hdr = 1; next } hdr && NF > 3 { print $3; exit }' "$lmod_tmp/stat.txt" 2>/dev/null)
+if [ "$live" = 0 ]; then
+	echo "PASS $P/host-handles-freed"
+elif [ -n "$first_skip" ] && [ ! -s "$lmod_tmp/stat.txt" ]; then
+	echo "SKIPPED $P/host-handles-freed: $first_skip"
+else
+	echo "FAIL $P/host-handles-freed: imsvm stat says live '$live': $(tr '\n' ';' <"$lmod_tmp/stat.txt" 2>/dev/null | tail -c 300)"
 	failed=1
 fi
 

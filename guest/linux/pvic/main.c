@@ -224,9 +224,16 @@ static irqreturn_t pvic_event_thread(int irq, void *data)
 	for (i = 0; i < 3; i++)
 		if (cause & (1u << i))
 			p->events[i]++;
-	if (cause & PVIC_EVENT_ADI_ADDED)
-		dev_info(&p->pdev->dev, "PV-IC: an ADI was assigned (%u now)\n",
-			 readl(p->regs + PVIC_REG_NR_ADIS));
+	if (cause & PVIC_EVENT_ADI_ADDED) {
+		int found;
+
+		/* The new function is on the PV-IC's bus: let Linux find it. */
+		pci_lock_rescan_remove();
+		found = pci_rescan_bus(p->pdev->bus);
+		pci_unlock_rescan_remove();
+		dev_info(&p->pdev->dev, "PV-IC: an ADI was assigned (%u now); bus rescanned, %d new\n",
+			 readl(p->regs + PVIC_REG_NR_ADIS), found);
+	}
 	if (cause & (PVIC_EVENT_ADI_REMOVED | PVIC_EVENT_HANDLES_REVOKED))
 		pvic_check_adis(p);
 	return IRQ_HANDLED;

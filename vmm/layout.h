@@ -54,6 +54,7 @@
 /* ---- I/O ports --------------------------------------------------------- */
 
 #define LAYOUT_PORT_I8042	0x0064	/* only the reset command (0xFE) is implemented */
+#define LAYOUT_PORT_RTC		0x0070	/* MC146818 CMOS RTC: index 0x70, data 0x71 */
 #define LAYOUT_PORT_TEST_EXIT	0x00F4	/* 32-bit write: the VM ends with that status */
 #define LAYOUT_PORT_COM1	0x03F8	/* 8250/16550 UART, IRQ 4 */
 #define LAYOUT_IRQ_COM1		4

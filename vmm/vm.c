@@ -32,6 +32,7 @@
 #include "devices/pvic.h"
 #include "devices/i8042.h"
 #include "devices/pci.h"
+#include "devices/rtc_cmos.h"
 #include "devices/test_exit.h"
 #include "devices/uart8250.h"
 #include "virtio/devices.h"
@@ -297,6 +298,7 @@ static int create_devices(struct vm *vm)
 		{ "serial port (8250)", uart8250__init },
 		{ "test-exit port", test_exit__init },
 		{ "i8042 (reset)", i8042__init },
+		{ "CMOS RTC", rtc_cmos__init },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {

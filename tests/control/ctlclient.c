@@ -11,6 +11,8 @@
  *   ctlclient SOCK flood N          N stat requests, never read; hold until stdin ends
  *   ctlclient SOCK asuser UID LINE  send LINE from a child running as UID
  *   ctlclient SOCK pipeline N       N requests in one write; expect N replies in order
+ *   ctlclient SOCK time N LINE      send LINE N times, one at a time; print each round
+ *                                   trip in microseconds (for make bench)
  * Exit status 0 when every expected reply came, 1 otherwise.
  */
 #include <errno.h>
@@ -21,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TIMEOUT_MS	20000
@@ -177,6 +180,23 @@ int main(int argc, char **argv)
 			return 1;
 		free(b);
 		return lines(fd, n);
+	}
+	if (!strcmp(mode, "time") && argc == 5) {
+		int n = atoi(argv[3]);
+
+		fd = conn();
+		quiet = 1;
+		for (int i = 0; i < n; i++) {
+			struct timespec a, b;
+
+			clock_gettime(CLOCK_MONOTONIC, &a);
+			if (put(fd, argv[4], strlen(argv[4])) || put(fd, "\n", 1) || lines(fd, 1))
+				return 1;
+			clock_gettime(CLOCK_MONOTONIC, &b);
+			printf("%ld\n", (long)((b.tv_sec - a.tv_sec) * 1000000 +
+					       (b.tv_nsec - a.tv_nsec) / 1000));
+		}
+		return 0;
 	}
 	if (!strcmp(mode, "asuser") && argc == 5) {
 		pid_t pid = fork();

@@ -136,8 +136,12 @@ static void adi_vectors(struct pa_adi *a)
 	printf("idle: ADI 00:%02x.0: %u vectors (batch status %d)\n", a->slot, got, bs);
 }
 
-/* Bus 0 changed: forget functions that are gone, set up new ones. */
-static void rescan(void)
+/*
+ * Bus 0 changed: forget functions that are gone, set up new ones. A device
+ * that arrived while the guest runs (@hot) raises IMS entry 0 once, so the
+ * operator sees its first interrupt ("idle: first irq 00:SS.0 delivered").
+ */
+static void rescan(bool hot)
 {
 	for (int i = 0; i < MAX_ADIS; i++) {
 		if (!adi_live[i] || is_adisim(adis[i].slot))
@@ -154,8 +158,14 @@ static void rescan(void)
 		if (!known && is_adisim(slot)) {
 			struct pa_adi *a = adi_init(slot);
 
-			if (a && pvic_n)
+			if (a && pvic_n) {
+				int before = pa_count(0, PA_VEC_FIRST);
+
 				adi_vectors(a);
+				if (hot && pa_raise(a, 0) != 0xffffffffu &&
+				    pa_wait(0, PA_VEC_FIRST, before + 1))
+					printf("idle: first irq 00:%02x.0 delivered\n", slot);
+			}
 		}
 	}
 }
@@ -167,7 +177,7 @@ static void handle_event(void)
 	pvic_wreg(&p, PVIC_REG_EVENT_CAUSE, cause);
 	printf("idle: event %d cause 0x%x\n", evt_irqs, cause);
 	if (cause & (PVIC_EVENT_ADI_ADDED | PVIC_EVENT_ADI_REMOVED))
-		rescan();
+		rescan(true);
 }
 
 static void rx_irq(struct trap_frame *f)
@@ -201,7 +211,7 @@ static void setup_pvic(void)
 	}
 	have_pvic = true;
 	msix_setup();
-	rescan();
+	rescan(false);
 }
 
 int main(int argc, char **argv)

@@ -55,6 +55,7 @@ on_sync()
 {
 	local d k
 	d=$(ls -d /sys/kernel/debug/kvm/*-* 2>/dev/null | head -n 1)
+	[ -n "$d" ] || bench_log "linux-modules: sync $1: no KVM debugfs directory (VM gone?)"
 	for k in exits io_exits mmio_exits irq_injections halt_exits; do
 		at[$1.$k]=$(cat "$d/$k" 2>/dev/null || echo "")
 	done
@@ -103,3 +104,5 @@ else
 	bench_row "Linux: storm of 100000 raises" "n/a (storm failed)" "n/a" "n/a" ""
 fi
 [ "$vmstatus" = 0 ] || bench_log "linux-modules: imsvm exit status $vmstatus"
+grep -E 'LMOD-INFO|LMOD-BENCH' "$vmlog" | sed 's/^/bench: linux-modules guest: /'
+tail -n 5 "$vmlog" | sed 's/^/bench: linux-modules console: /'

@@ -60,14 +60,14 @@ int pvic_exec(struct pvic *p, u32 op, u32 adi, u32 flags, struct pvic_entry *e,
 	if (status == PVIC_EFAULT || status == PVIC_EINVAL)
 		/* The page may be unusable: LAST_STATUS is authoritative. */
 		status = (int)readl(p->regs + PVIC_REG_LAST_STATUS);
-	if (status == PVIC_EPROTO) {
-		/* Out of step (or not negotiated): learn the expected number. */
+	if (status == PVIC_EPROTO || status == PVIC_EFAULT)
+		/*
+		 * Out of step, not negotiated, or the host could not read the
+		 * page (and so its sequence number): learn the expected one.
+		 */
 		p->seq = readl(p->regs + PVIC_REG_NEXT_SEQ);
-	} else if (op == PVIC_OP_NEGOTIATE) {
-		p->seq = p->seq + 1;
-	} else {
-		p->seq++;
-	}
+	else
+		p->seq++;	/* any batch whose number matched advances it */
 	if (done)
 		*done = READ_ONCE(h->done);
 	if (count)

@@ -28,6 +28,7 @@ skip() { echo "SKIPPED $1: $2"; }
 TESTS="control-socket control-list control-stat control-raw-errors control-oversized
 control-pipeline control-many-clients control-slow-client control-disconnect
 control-permission control-pause-resume control-stop control-stale control-name-clash
+control-forced-stop control-stop-force
 control-stat-pvic control-ims control-pause-pvic control-assign control-unassign
 control-assign-errors control-assign-cycles"
 
@@ -308,6 +309,50 @@ if start_vm c2; then
 else
 	fail control-stale "VM c2 did not come up"
 	fail control-name-clash "VM c2 did not come up"
+fi
+
+# ---- forced stops -------------------------------------------------------------
+
+if [ ! -x "$SIM" ]; then
+	skip control-forced-stop "no $SIM"
+else
+	# The device server stops answering: imsvm's teardown (unbinding the
+	# PV-IC's handles on the device) waits for it, longer than the stop's
+	# timeout, so the VM forces its own exit.
+	"$SIM" --socket-path="$TMP/f.sock" >"$TMP/f.simlog" 2>&1 &
+	fsim=$!
+	pids="$pids $fsim"
+	wait_path "$TMP/f.sock"
+	if start_vm f1 --vfio-user "$TMP/f.sock,timeout=60000" --cmdline "pvic=2"; then
+		kill -STOP "$fsim"
+		out=$("$IMSVM" stop f1 --timeout-ms 1500 2>&1)
+		wait "$vm_pid" 2>/dev/null
+		if [ "$(cat "$TMP/f1.rc")" = 1 ] &&
+		   grep -q 'stop: the VM did not stop within 1500 ms: forcing exit' "$TMP/f1.log" &&
+		   [ "$out" = "f1: stopped" ]; then
+			pass control-forced-stop
+		else
+			fail control-forced-stop "'$out', status $(cat "$TMP/f1.rc"): $(tail -n 2 "$TMP/f1.log" | tr '\n' '|')"
+		fi
+		kill -CONT "$fsim"
+	else
+		fail control-forced-stop "the idle guest did not come up"
+	fi
+	kill "$fsim" 2>/dev/null
+	"$IMSVM" list >/dev/null 2>&1	# its socket may be left stale
+fi
+
+if start_vm k1; then
+	out=$("$IMSVM" stop k1 --force 2>&1)
+	wait "$vm_pid" 2>/dev/null
+	if [ "$out" = "k1: stopped (forced)" ] && [ "$(cat "$TMP/k1.rc")" = 137 ]; then
+		pass control-stop-force
+	else
+		fail control-stop-force "'$out', status $(cat "$TMP/k1.rc")"
+	fi
+	"$IMSVM" list >/dev/null 2>&1
+else
+	fail control-stop-force "the idle guest did not come up"
 fi
 
 # ---- with the PV-IC and the ADI simulator -----------------------------------

@@ -104,9 +104,14 @@ done
 it=$(bench_summary "$out/install-time.vals")
 ft=$(bench_summary "$out/floor-time.vals")
 ir=$(bench_summary "$out/install-ratio.vals")
+# Median of the per-run ratios, and the ratio of the best runs: the ALLOCs are
+# spread over 17 doorbells between guest code, so preemption on a loaded host
+# hits them more than the floor's tight loop; the best runs show the work.
+best=$(awk -v a="$(echo "$it" | cut -d' ' -f2)" -v b="$(echo "$ft" | cut -d' ' -f2)" \
+	'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b }')
 bench_row "PV-IC: host time to install 2048 vectors (17 batches)" "$(bench_fmt "$it" 1000 ms)" \
 	"$(bench_fmt "$ft" 1000 "ms (floor)")" "${ir%% *}" \
-	"$(bench_target "${ir%% *}" "<=" 1.5 "within 1.5x of the floor")"
+	"$(bench_target "${ir%% *}" "<=" 1.5 "within 1.5x of the floor"); best/best ${best:-n/a}"
 
 k=100
 s=$(measure retarget "" "op=retarget k=$k" mmio_exits "op=retarget k=0")

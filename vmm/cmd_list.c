@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/cli.h"
@@ -17,7 +18,7 @@
 #include "vmm/control_client.h"
 #include "vmm/log.h"
 
-#define LIST_TIMEOUT_MS	2000
+#define LIST_TIMEOUT_MS	5000	/* for all VMs together: they are asked at once */
 
 void cmd__usage_list(FILE *f)
 {
@@ -27,8 +28,8 @@ void cmd__usage_list(FILE *f)
 	      "vCPUs, memory, state, uptime and assigned devices. Stale sockets of VMs\n"
 	      "that are gone are removed. The directory is $IMSVM_CONTROL_DIR, else\n"
 	      "$XDG_RUNTIME_DIR/imsvm, else /run/imsvm (root) or /tmp/imsvm-UID.\n"
-	      "A VM that does not answer within MS (default 2000) is shown as\n"
-	      "'unresponsive'.\n", f);
+	      "Every VM is asked at once; one that has not answered within MS (default\n"
+	      "5000) is shown as 'unresponsive'.\n", f);
 }
 
 static int by_name(const void *a, const void *b)
@@ -36,30 +37,56 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One VM: its info, or an object saying why there is none. NULL: stale (removed). */
-static json_object *query(const char *dir, const char *file, int timeout_ms)
-{
-	char path[108], name[CONTROL_NAME_MAX + 1];
+struct list_vm {
+	char name[CONTROL_NAME_MAX + 1];
+	char path[108];
 	struct control_client cl;
-	json_object *reply = NULL, *res, *o;
-	size_t n = strlen(file) - 5;
-	int ret;
+	int ret;		/* of connect or send; 0: a request is out */
+};
 
-	snprintf(name, sizeof(name), "%.*s", (int)MIN(n, (size_t)CONTROL_NAME_MAX), file);
-	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
-		return NULL;
-	ret = control_client__open_path(path, &cl);
-	if (ret == -ECONNREFUSED) {
+/* Connect and send `info`. Stale sockets are removed (ret -ECONNREFUSED). */
+static void ask(const char *dir, const char *file, struct list_vm *v)
+{
+	size_t n = strlen(file) - 5;
+
+	snprintf(v->name, sizeof(v->name), "%.*s", (int)MIN(n, (size_t)CONTROL_NAME_MAX), file);
+	if (snprintf(v->path, sizeof(v->path), "%s/%s", dir, file) >= (int)sizeof(v->path)) {
+		v->ret = -ENAMETOOLONG;
+		v->cl.fd = -1;
+		return;
+	}
+	v->ret = control_client__open_path(v->path, &v->cl);
+	if (v->ret == -ECONNREFUSED) {
 		struct stat st;
 
-		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && unlink(path) == 0)
-			fprintf(stderr, "imsvm: removed the stale socket of VM '%s' (%s)\n", name,
-				path);
-		return NULL;
+		if (lstat(v->path, &st) == 0 && S_ISSOCK(st.st_mode) && unlink(v->path) == 0)
+			fprintf(stderr, "imsvm: removed the stale socket of VM '%s' (%s)\n",
+				v->name, v->path);
+		return;
 	}
+	if (v->ret == 0)
+		v->ret = control_client__send(&v->cl, "info", NULL);
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Its info, or an object saying why there is none. NULL: stale (removed). */
+static json_object *answer(struct list_vm *v, long long deadline)
+{
+	json_object *reply = NULL, *res, *o;
+	int ret = v->ret;
+
+	if (ret == -ECONNREFUSED || ret == -ENOENT)
+		return NULL;	/* stale, or gone since the directory was read */
 	if (ret == 0)
-		ret = control_client__call(&cl, "info", NULL, timeout_ms, &reply);
-	control_client__close(&cl);
+		ret = control_client__recv(&v->cl, (int)MAX(deadline - mono_ms(), 1LL), &reply);
+	control_client__close(&v->cl);
 	if (ret == 0 && json_object_object_get_ex(reply, "result", &res)) {
 		o = json_object_get(res);
 		json_object_put(reply);
@@ -67,9 +94,9 @@ static json_object *query(const char *dir, const char *file, int timeout_ms)
 	}
 	json_object_put(reply);
 	o = json_object_new_object();
-	json_object_object_add(o, "name", json_object_new_string(name));
+	json_object_object_add(o, "name", json_object_new_string(v->name));
 	json_object_object_add(o, "state", json_object_new_string("unresponsive"));
-	json_object_object_add(o, "socket", json_object_new_string(path));
+	json_object_object_add(o, "socket", json_object_new_string(v->path));
 	json_object_object_add(o, "reason", json_object_new_string(
 		ret == -ETIMEDOUT ? "no reply in time" : ret < 0 ? strerror(-ret) :
 		"error reply"));
@@ -162,14 +189,26 @@ int cmd__list(int argc, char **argv)
 		closedir(d);
 	if (nr)
 		qsort(names, nr, sizeof(*names), by_name);
-	for (size_t i = 0; i < nr; i++) {
-		json_object *vm = names[i] ? query(dir, names[i], o.timeout_ms) : NULL;
+	/* Ask every VM first, then collect: one slow VM does not delay the others' turn. */
+	struct list_vm *q = calloc(nr ? nr : 1, sizeof(*q));
+	long long deadline = mono_ms() + o.timeout_ms;
+
+	for (size_t i = 0; q && i < nr; i++) {
+		if (names[i])
+			ask(dir, names[i], &q[i]);
+		else
+			q[i].ret = -ENOMEM, q[i].cl.fd = -1;
+	}
+	for (size_t i = 0; q && i < nr; i++) {
+		json_object *vm = names[i] ? answer(&q[i], deadline) : NULL;
 
 		if (vm)
 			json_object_array_add(vms, vm);
-		free(names[i]);
 	}
+	for (size_t i = 0; i < nr; i++)
+		free(names[i]);
 	free(names);
+	free(q);
 	if (o.json)
 		cmd__print_json(vms);
 	else

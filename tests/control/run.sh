@@ -72,11 +72,11 @@ wait_log() {	# FILE TEXT TENTHS
 start_vm() {
 	name=$1
 	shift
-	rm -f "$TMP/$name.in" "$TMP/$name.rc"
+	rm -f "$TMP/$name.in" "$TMP/$name.rc" "$TMP/$name.log"
 	mkfifo "$TMP/$name.in"
 	sleep 100000 >"$TMP/$name.in" &
 	pids="$pids $!"
-	( "$IMSVM" run --name "$name" --timeout 600 --mem 128 "$@" "$IDLE" \
+	( "$IMSVM" run --name "$name" --timeout 300 --mem 128 "$@" "$IDLE" \
 		<"$TMP/$name.in" >"$TMP/$name.log" 2>&1
 	  echo $? >"$TMP/$name.rc" ) &
 	vm_pid=$!
@@ -90,10 +90,9 @@ start_vm() {
 	grep -q "idle: ready" "$TMP/$name.log" 2>/dev/null
 }
 
-# The imsvm process of VM NAME, from its `info`.
+# The imsvm process of VM NAME, from its `stat`.
 imsvm_pid() {
-	"$IMSVM" list --json | tr -d ' ' | grep -A2 "\"name\":\"$1\"" |
-		sed -n 's/.*"pid":\([0-9]*\).*/\1/p' | head -n1
+	"$IMSVM" stat "$1" --json | tr -d ' ' | sed -n 's/^"pid":\([0-9]*\),$/\1/p' | head -n1
 }
 
 say() {	# NAME TEXT: input for the guest
@@ -277,15 +276,14 @@ fi
 
 # ---- stale sockets and names ------------------------------------------------
 
-if start_vm c2; then
-	p2=$(imsvm_pid c2)
+if start_vm c2 && p2=$(imsvm_pid c2) && [ -n "$p2" ]; then
 	kill -KILL "$p2"
 	wait "$vm_pid" 2>/dev/null
 	if [ -S "$DIR/c2.sock" ] && "$IMSVM" list 2>"$TMP/stale.err" >/dev/null &&
 	   grep -q "removed the stale socket of VM 'c2'" "$TMP/stale.err" && [ ! -e "$DIR/c2.sock" ]; then
 		# A stale socket left by the next kill does not stop a new VM of that name.
-		start_vm c2 && p2=$(imsvm_pid c2) && kill -KILL "$p2"
-		wait "$vm_pid" 2>/dev/null
+		start_vm c2 && p2=$(imsvm_pid c2) && [ -n "$p2" ] && kill -KILL "$p2" &&
+			wait "$vm_pid" 2>/dev/null
 		if start_vm c2 && grep -q 'removing the stale socket' "$TMP/c2.log"; then
 			pass control-stale
 		else
@@ -307,7 +305,7 @@ if start_vm c2; then
 	"$IMSVM" stop c2 >/dev/null
 	wait "$first" 2>/dev/null
 else
-	fail control-stale "VM c2 did not come up"
+	fail control-stale "VM c2 did not come up, or no pid: $(tail -n 2 "$TMP/c2.log" | tr '\n' '|')"
 	fail control-name-clash "VM c2 did not come up"
 fi
 

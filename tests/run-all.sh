@@ -57,10 +57,13 @@ count_line()
 	esac
 }
 
+declare -A suite_t0
+
 suite_begin()
 {
 	suite=$1
 	suite_started[$suite]=1
+	suite_t0[$suite]=$SECONDS
 	spass=0 sfail=0 sskip=0
 	echo "== $suite"
 }
@@ -75,6 +78,8 @@ suite_end()
 	elif [ $((spass + sfail + sskip)) -eq 0 ]; then
 		count_line "SKIPPED $name: the suite reported no test"
 	fi
+	# Wall-clock for the operator's eye only (where make check's minutes go).
+	echo "   ($name: $spass passed, $sfail failed, $sskip skipped in $((SECONDS - ${suite_t0[$name]:-$SECONDS})) s)"
 	suite=
 }
 
@@ -234,7 +239,7 @@ run_emulated_batch()
 	fi
 
 	echo "== booting the emulated machine for: $(for s in "${emulated_suites[@]}"; do printf '%s ' "${s%%|*}"; done)"
-	tally < <(tests/harness/run-emulated.sh -t "${HARNESS_TIMEOUT:-1200}" "${cmds[@]}"; echo "IMSVM-BATCH-STATUS $?")
+	tally < <(tests/harness/run-emulated.sh -t "${HARNESS_TIMEOUT:-1800}" "${cmds[@]}"; echo "IMSVM-BATCH-STATUS $?")
 	for s in "${emulated_suites[@]}"; do
 		name=${s%%|*}
 		[ -n "${suite_ended[$name]:-}" ] && continue

@@ -244,3 +244,28 @@ Test(pvic_dev, reset_needs_negotiate_again)
 	negotiate();
 	cr_assert_eq(ring(PVIC_OP_QUERY_ADI, src.id, 1), 0);
 }
+
+Test(pvic_dev, msix_event_vector_routed_and_signalled)
+{
+	u8 cap = pci__find_capability(pdev, PCI_CAP_ID_MSIX, 0);
+	u16 ctl;
+
+	cr_assert_neq(cap, 0);
+	cr_assert_eq(pci__cfg_get32(pdev, cap + PCI_MSIX_TABLE), PVIC_MSIX_TABLE_OFFSET);
+	cr_assert_eq(pci__cfg_get32(pdev, cap + PCI_MSIX_PBA), PVIC_MSIX_PBA_OFFSET);
+	negotiate();
+	wr(PVIC_MSIX_TABLE_OFFSET + 0, 0xFEE00000u);
+	wr(PVIC_MSIX_TABLE_OFFSET + 8, 0x61);
+	wr(PVIC_MSIX_TABLE_OFFSET + 12, 0);
+	cr_assert_eq(rd(PVIC_MSIX_TABLE_OFFSET + 8), 0x61);
+	pushes = assigns = 0;
+	/* Enable MSI-X as the guest would, through configuration space. */
+	ctl = pci__cfg_get16(pdev, cap + PCI_MSIX_FLAGS);
+	fake_vm__pio_write(&f, 0xcf8, 0x80000000u | (u32)pdev->slot << 11 | (cap & 0xfc), 4);
+	fake_vm__pio_write(&f, 0xcfc + 2, ctl | PCI_MSIX_FLAGS_ENABLE, 2);
+	cr_assert(pci__cfg_get16(pdev, cap + PCI_MSIX_FLAGS) & PCI_MSIX_FLAGS_ENABLE);
+	cr_assert_eq(pushes, 1, "vector 0 routed");
+	cr_assert_eq(assigns, 1, "and its irqfd attached");
+	ims_source__failed(&f.vm, &src);
+	cr_assert_eq(rd(PVIC_REG_EVENT_CAUSE), PVIC_EVENT_ADI_REMOVED);
+}

@@ -186,7 +186,9 @@ static int commit(void *opaque)
 	}
 	if (!ret && !be->nr_touched && be->nr_dying)
 		ret = irq_group__commit(be->dying[0]);	/* only removals: push them */
-	be->nr_touched = 0;
+	/* After a failed push the touched vectors still wait for their irqfds: keep them. */
+	if (!ret)
+		be->nr_touched = 0;
 	reap(be);
 	return ret;
 }

@@ -24,8 +24,12 @@ static struct pvic_page pg;
 static u32 seq;
 static struct ims_source src;
 
+static int fail_push;
+
 static int fake_routing(void *ctx, const struct kvm_irq_routing *t)
 {
+	if (fail_push)
+		return -ENOMEM;
 	pushes++;
 	last_nr = t->nr;
 	memcpy(table, t->entries, t->nr * sizeof(t->entries[0]));
@@ -198,4 +202,24 @@ Test(pvic_backend, device_failure_frees_without_asking)
 	cr_assert_eq(set_irqs_calls, 0);
 	cr_assert_eq(last_nr, CHIP);
 	cr_assert_eq(alloc_n(1, 0), -ENODEV);
+}
+
+Test(pvic_backend, failed_deferred_push_is_retried_with_its_irqfds)
+{
+	memset(pg.e, 0, sizeof(pg.e));
+	for (u32 i = 0; i < 3; i++)
+		pg.e[i] = (struct pvic_entry){ .ims_index = i, .dest_id = 0, .vector = 0x40 };
+	pg.hdr = (struct pvic_hdr){ .op = PVIC_OP_ALLOC, .adi = src.id, .count = 3, .seq = seq++,
+				    .flags = PVIC_HDR_F_MORE };
+	cr_assert_eq(pvic_core__execute(&core, &pg), 0);
+	pushes = assigns = 0;
+	fail_push = 1;
+	cr_assert_neq(pvic_core__flush(&core), 0, "the push fails");
+	cr_assert_eq(assigns, 0);
+	fail_push = 0;
+	memset(pg.e, 0, sizeof(pg.e));
+	pg.e[0] = (struct pvic_entry){ .ims_index = 9, .dest_id = 1, .vector = 0x41 };
+	cr_assert_eq(run(PVIC_OP_ALLOC, 1), 0);
+	cr_assert_eq(pushes, 1);
+	cr_assert_eq(assigns, 4, "the earlier three are attached too");
 }

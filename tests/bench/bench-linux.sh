@@ -120,6 +120,12 @@ bench_kernel()
 	fi
 	bench_row "$name" "$(cell imsvm "$tag" "$i")" "$(cell qemu "$tag" "$q")" "$r" \
 		"$(bench_target "$r" "<=" 1 "imsvm/QEMU <= 1 (no slower)"); $REPS boots each$exits"
+	# The same boots' first console byte (the kernel's first line, or
+	# /init's with "quiet"): how much of the difference is before the kernel.
+	i=$(summary imsvm "$tag" first_us)
+	q=$(summary qemu "$tag" first_us)
+	bench_row "${name%%:*}: start to first serial byte" "$(cell imsvm "$tag" "$i")" \
+		"$(cell qemu "$tag" "$q")" "$(bench_ratio "$i" "$q")" "the boots above"
 }
 
 bench_log "linux ($BENCH_WHERE): $REPS boots per kernel and VMM"

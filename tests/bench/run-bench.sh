@@ -14,8 +14,9 @@
 # bench tool and guest.
 #
 # A bench prints rows "BENCH-ROW|name|imsvm|baseline|ratio|notes"
-# (tests/bench/lib.sh) and log lines; the logs go to build/bench/WHERE.log
-# (-v shows them as they come).
+# (tests/bench/lib.sh) and log lines; the logs go to WHERE.log in the run's
+# directory, build/bench/run.XXXXXX while it runs (so that runs beside each
+# other do not mix), build/bench/last/ after (-v shows them as they come).
 #
 # Environment: BENCH_REPS (host, default 20), BENCH_EMU_REPS (emulated,
 # default 10), BENCH_MEM_REPS (3), BENCH_LINUX_REPS (2),
@@ -29,7 +30,8 @@ verbose=0
 [ "${1:-}" = -v ] && verbose=1
 OUT=build/bench
 mkdir -p "$OUT"
-rows=$OUT/rows
+RUN=$(mktemp -d "$OUT/run.XXXXXX")
+rows=$RUN/rows
 : >"$rows"
 # bench-startup.sh first (the figures every later row builds on), then the
 # rest in name order.
@@ -66,8 +68,12 @@ collect()
 		BENCH-ROW\|*)
 			echo "$where|${line#BENCH-ROW|}" >>"$rows"
 			[ $verbose = 1 ] && echo "  $line" ;;
+		IMSVM-HARNESS-RETRY)
+			# The emulated machine boots again: drop its first attempt's rows.
+			sed -i "/^$where|/d" "$rows"
+			echo "$line: rows of the first attempt dropped" >>"$RUN/$where.log" ;;
 		*)
-			echo "$line" >>"$OUT/$where.log"
+			echo "$line" >>"$RUN/$where.log"
 			[ $verbose = 1 ] && echo "  $where: $line" ;;
 		esac
 	done
@@ -77,17 +83,30 @@ collect()
 run_host()
 {
 	local s
-	: >"$OUT/host.log"
+	: >"$RUN/host.log"
 	for s in "${benches[@]}"; do
 		[ -f "$s" ] || continue
 		echo "bench: host: $s"
-		BENCH_WHERE=host BENCH_REPS=${BENCH_REPS:-20} bash "$s" 2>&1 | collect host
+		BENCH_WHERE=host BENCH_OUT=$RUN/host BENCH_REPS=${BENCH_REPS:-20} bash "$s" 2>&1 |
+			collect host
 	done
 }
 
 # The emulated machine's extra layer: QEMU with its libraries and the
-# firmware microvm loads, the bench tool and guest (cached).
+# firmware microvm loads, the bench tool and guest (cached; built under a
+# lock, runs beside each other share it).
 bench_cpio()
+{
+	local lk ret
+	exec {lk}>"$OUT/.lock"
+	flock "$lk"
+	build_bench_cpio
+	ret=$?
+	exec {lk}>&-
+	return $ret
+}
+
+build_bench_cpio()
 {
 	local cpio=$OUT/emulated.cpio qemu root stamp f
 	local fw=(/usr/share/qemu/qboot.rom /usr/share/qemu/bios-microvm.bin
@@ -101,8 +120,7 @@ bench_cpio()
 		echo "$cpio"
 		return 0
 	fi
-	root=$OUT/emulated.root
-	rm -rf "$root"
+	root=$RUN/emulated.root
 	mkdir -p "$root/usr/share/qemu"
 	if [ -n "$qemu" ]; then
 		harness_copy_binary "$root" "$qemu" /usr/bin/qemu-system-x86_64 || return 1
@@ -123,12 +141,12 @@ bench_cpio()
 run_emulated()
 {
 	local cpio cmd status why=
-	: >"$OUT/emulated.log"
+	: >"$RUN/emulated.log"
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		why="qemu-system-x86_64 is not installed (make deps)"
 	elif [ -z "$(harness_kernel_version)" ]; then
 		why="no Debian kernel installed (linux-image-amd64; make deps)"
-	elif ! tests/linux/prepare.sh >>"$OUT/emulated.log" 2>&1; then
+	elif ! tests/linux/prepare.sh >>"$RUN/emulated.log" 2>&1; then
 		why="building the Linux guest material failed (tests/linux/prepare.sh)"
 	elif ! cpio=$(bench_cpio); then
 		why="building the bench layer of the initramfs failed"
@@ -143,10 +161,10 @@ run_emulated()
 	cmd+=' bash "$s" 2>&1; done'
 	echo "bench: emulated machine: ${benches[*]}"
 	HARNESS_EXTRA_CPIO=$cpio tests/harness/run-emulated.sh -t "${BENCH_EMU_TIMEOUT:-900}" "$cmd" \
-		2> >(tee -a "$OUT/emulated.log" >&2) | collect emulated
+		2> >(tee -a "$RUN/emulated.log" >&2) | collect emulated
 	status=${PIPESTATUS[0]}
 	if [ "$status" != 0 ]; then
-		echo "emulated|the emulated machine|n/a (it failed, status $status: $OUT/emulated.log)|n/a|n/a|" >>"$rows"
+		echo "emulated|the emulated machine|n/a (it failed, status $status: $OUT/last/emulated.log)|n/a|n/a|" >>"$rows"
 	fi
 }
 
@@ -167,7 +185,9 @@ echo "|---|---|---|---|---|---|"
 while IFS='|' read -r where name a b r notes; do
 	echo "| $where | $name | $a | $b | $r | $notes |"
 done <"$rows"
-[ -s "$rows" ] || echo "| - | no bench printed a row | | | | see $OUT/*.log |"
+[ -s "$rows" ] || echo "| - | no bench printed a row | | | | see $OUT/last/*.log |"
 echo
-echo "median [min-max] over the repetitions; method: docs/performance.md; logs: $OUT/"
+echo "median [min-max] over the repetitions; method: docs/performance.md; logs: $OUT/last/"
+rm -rf "$OUT/last"
+mv "$RUN" "$OUT/last" 2>/dev/null || true
 exit 0

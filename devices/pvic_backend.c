@@ -238,6 +238,24 @@ static int unbind(void *opaque, void *dev, u32 first, u32 n)
 	return src->ops->unbind(src->opaque, first, n);
 }
 
+static bool host_handles(void *opaque, void *dev)
+{
+	const struct ims_source *src = dev;
+
+	return src->ops->host_bind != NULL;
+}
+
+static int host_bind(void *opaque, void *dev, u32 first, u32 n, const int *efds, u32 (*msgs)[3])
+{
+	struct pvic_kvm_be *be = opaque;
+	struct ims_source *src = dev;
+
+	be->device_calls++;
+	if (src->failed)
+		return -ENODEV;
+	return src->ops->host_bind(src->opaque, first, n, efds, msgs);
+}
+
 static bool dest_valid(void *opaque, u32 apic_id)
 {
 	struct pvic_kvm_be *be = opaque;
@@ -257,5 +275,6 @@ static u32 routes_free(void *opaque)
 const struct pvic_backend_ops pvic_kvm_be_ops = {
 	.vec_create = vec_create, .vec_destroy = vec_destroy, .vec_update = vec_update,
 	.commit = commit, .pending = pending, .gsi = gsi, .bind = bind, .unbind = unbind,
+	.host_handles = host_handles, .host_bind = host_bind,
 	.dest_valid = dest_valid, .routes_free = routes_free,
 };

@@ -60,6 +60,16 @@ struct pvic_backend_ops {
 	int (*bind)(void *be, void *dev, u32 first, u32 n, const int *efds);
 	/* Unbind @first..@first+@n-1 on the device. */
 	int (*unbind)(void *be, void *dev, u32 first, u32 n);
+	/*
+	 * The handle source (docs/pvic.md section 8). NULL, or false for @dev:
+	 * imsvm-allocated, the message is the remappable format of imsvm's
+	 * handle and bind() tells the device. True: host-provided, the host's
+	 * IOMMU driver owns the remapping table; host_bind() binds the eventfds
+	 * and returns, per vector, the message (addr lo, addr hi, data) the
+	 * device must write. imsvm's handle then only names the vector.
+	 */
+	bool (*host_handles)(void *be, void *dev);
+	int (*host_bind)(void *be, void *dev, u32 first, u32 n, const int *efds, u32 (*msgs)[3]);
 
 	/* Is @apic_id the APIC id of one of the VM's vCPUs? */
 	bool (*dest_valid)(void *be, u32 apic_id);
@@ -101,6 +111,7 @@ struct pvic_adi {
 	u32 irq_count;		/* handles the device side can bind (IMS IRQ index count) */
 	u32 ims_entries;	/* 0 when unknown to the host */
 	u32 nr_handles;		/* live handles */
+	bool host_handles;	/* handle source: host-provided (else imsvm-allocated) */
 	u16 *ims_map;		/* ims_index -> handle (0: none), PVIC_IMS_INDEX_MAX + 1 */
 	struct pvic_adi_counters cnt;
 };

@@ -168,7 +168,9 @@ int pvic_core__add_adi(struct pvic_core *c, u32 id, void *dev, u32 irq_count, u3
 	if (!adi)
 		return -ENOSPC;
 	*adi = (struct pvic_adi){ .id = id, .dev = dev, .irq_count = irq_count,
-				  .ims_entries = ims_entries };
+				  .ims_entries = ims_entries,
+				  .host_handles = c->ops->host_handles &&
+						  c->ops->host_handles(c->be, dev) };
 	adi->ims_map = calloc(PVIC_IMS_INDEX_MAX + 1, sizeof(*adi->ims_map));
 	if (!adi->ims_map)
 		return -ENOMEM;

@@ -844,3 +844,46 @@ Test(pvic, a_removed_adi_can_come_back)
 	cr_assert_eq(pvic_core__nr_adis(&core), 2);
 	cr_assert_eq(core.irt.nr_free, 32767 - 1);
 }
+
+/* ---- handle source: host-provided ---- */
+
+Test(pvic, host_provided_handles_return_the_hosts_message)
+{
+	static int dev_h;
+	const u32 adi = PVIC_ADI_ID(0, 0, 7, 0);
+	u32 h;
+
+	fb.host_dev = &dev_h;
+	cr_assert_eq(pvic_core__add_adi(&core, adi, &dev_h, 4096, 0), 0);
+	cr_assert_eq(alloc_n(adi, 3, 0), 0);
+	h = pg.e[1].handle;
+	cr_assert_eq(pg.e[1].addr_lo, 0xFEE00000u | (h & 0xFFFF) << 4 | 0x10, "the host's address");
+	cr_assert_eq(pg.e[1].data, 0xAB00 + h, "the host's data");
+	cr_assert_neq(pg.e[1].addr_lo, PVIC_MSI_REMAP_ADDR(h));
+	cr_assert_eq(fb.bound_dev[h], &dev_h);
+	cr_assert_not_null(fake_be__route(&fb, h), "routed and attached as any other");
+	memset(pg.e, 0, sizeof(pg.e));
+	pg.e[0] = (struct pvic_entry){ .handle = h, .dest_id = 1, .vector = 0x90 };
+	cr_assert_eq(run(PVIC_OP_RETARGET, adi, 1, 0), 0);
+	cr_assert_eq(pg.e[0].data, 0xAB00 + h, "RETARGET keeps the host's message");
+	cr_assert_eq(fake_be__route(&fb, h)->vector, 0x90);
+	cr_assert_eq(run(PVIC_OP_RESET_ADI, adi, 0, 0), 0);
+	cr_assert_eq(pg.hdr.done, 3);
+}
+
+Test(pvic, host_without_the_interface_is_eopnotsupp)
+{
+	static int dev_h;
+	const u32 adi = PVIC_ADI_ID(0, 0, 7, 0);
+	int fds = count_fds();
+
+	fb.host_dev = &dev_h;
+	fb.fail_host = -EOPNOTSUPP;	/* today's hosts: no VFIO_DEVICE_IMS_BIND */
+	cr_assert_eq(pvic_core__add_adi(&core, adi, &dev_h, 4096, 0), 0);
+	cr_assert_eq(alloc_n(adi, 2, 0), -EOPNOTSUPP);
+	cr_assert_eq(pg.e[0].status, -EOPNOTSUPP);
+	cr_assert_eq(core.irt.nr_free, 32767);
+	cr_assert_eq(core.adi[2].cnt.faults, 0, "not a device fault");
+	cr_assert_eq(fb.pushes, 0);
+	cr_assert_eq(count_fds(), fds);
+}

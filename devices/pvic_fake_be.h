@@ -45,6 +45,8 @@ struct fake_be {
 	/* Failure knobs: 0 = succeed. */
 	int fail_create, fail_bind, fail_unbind, fail_commit, fail_pending;
 	bool no_fds;				/* vectors get efd -1, not eventfds (rlimit) */
+	void *host_dev;				/* this device's handles are host-provided */
+	int fail_host;				/* host_bind fails with this */
 };
 
 extern const struct pvic_backend_ops fake_be_ops;

@@ -227,6 +227,30 @@ static int unbind(void *be, void *dev, u32 first, u32 n)
 	return 0;
 }
 
+static bool host_handles(void *be, void *dev)
+{
+	struct fake_be *f = be;
+
+	return dev && dev == f->host_dev;
+}
+
+/* The "host IOMMU" hands out compatibility-looking messages of its own: 0xFEEnnnnn. */
+static int host_bind(void *be, void *dev, u32 first, u32 n, const int *efds, u32 (*msgs)[3])
+{
+	struct fake_be *f = be;
+	int ret;
+
+	if (f->fail_host)
+		return f->fail_host;
+	ret = bind(be, dev, first, n, efds);
+	for (u32 i = 0; !ret && i < n; i++) {
+		msgs[i][0] = 0xFEE00000u | ((first + i) & 0xFFFF) << 4 | 0x10;
+		msgs[i][1] = 0;
+		msgs[i][2] = 0xAB00 + first + i;
+	}
+	return ret;
+}
+
 static bool dest_valid(void *be, u32 apic_id)
 {
 	struct fake_be *f = be;
@@ -248,4 +272,5 @@ const struct pvic_backend_ops fake_be_ops = {
 	.vec_create = vec_create, .vec_destroy = vec_destroy, .vec_update = vec_update,
 	.commit = commit, .pending = pending, .gsi = gsi, .bind = bind, .unbind = unbind,
 	.dest_valid = dest_valid, .routes_free = routes_free,
+	.host_handles = host_handles, .host_bind = host_bind,
 };

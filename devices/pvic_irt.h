@@ -24,6 +24,8 @@ struct pvic_irte {
 	u16 owner;		/* ADI slot + 1, PVIC_OWNER_NONE, PVIC_OWNER_QUARANTINE */
 	bool masked;		/* irqfd detached */
 	u32 ims_index;		/* as the guest gave it, or PVIC_IMS_ANY */
+	bool host_msg;		/* msg came from a host-provided handle source */
+	u32 msg[3];		/* that message: address low, high, data */
 	u32 dest_id;
 	u8 vector;
 	u8 delivery_mode;

@@ -10,6 +10,7 @@
  * Cloud Hypervisor learned that order from a kernel crash).
  */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "devices/pvic_ops.h"
@@ -147,9 +148,15 @@ static void write_ok(struct pvic_entry *e, const struct pvic_irte *irte)
 	e->status = 0;
 }
 
-static void write_pair(struct pvic_entry *e, u32 handle)
+static void write_pair(struct pvic_entry *e, u32 handle, const struct pvic_irte *irte)
 {
 	e->handle = handle;
+	if (irte->host_msg) {
+		e->addr_lo = irte->msg[0];
+		e->addr_hi = irte->msg[1];
+		e->data = irte->msg[2];
+		return;
+	}
 	e->addr_lo = PVIC_MSI_REMAP_ADDR(handle);
 	e->addr_hi = 0;
 	e->data = 0;
@@ -228,6 +235,7 @@ static void alloc_bind(struct pvic_batch *b, struct alloc_state *st, int *first_
 {
 	struct pvic_core *c = b->c;
 	int efds[PVIC_MAX_ENTRIES];
+	u32 msgs[PVIC_MAX_ENTRIES][3];
 	u32 i = 0, j, k;
 	int ret;
 
@@ -239,14 +247,24 @@ static void alloc_bind(struct pvic_batch *b, struct alloc_state *st, int *first_
 		efds[0] = st[i].efd;
 		for (j = i + 1; j < b->n && st[j].ok && st[j].handle == st[j - 1].handle + 1; j++)
 			efds[j - i] = st[j].efd;
-		ret = c->ops->bind(c->be, b->adi->dev, st[i].handle, j - i, efds);
-		if (ret)
+		if (b->adi->host_handles)	/* the host's IOMMU picks the messages */
+			ret = c->ops->host_bind(c->be, b->adi->dev, st[i].handle, j - i, efds, msgs);
+		else
+			ret = c->ops->bind(c->be, b->adi->dev, st[i].handle, j - i, efds);
+		if (ret && ret != -EOPNOTSUPP)
 			b->adi->cnt.faults++;
 		for (k = i; k < j; k++) {
-			if (ret)
+			struct pvic_irte *irte = &c->irt.e[st[k].handle];
+
+			if (ret) {
 				alloc_fail(b, k, &st[k], ret, first_err);
-			else
-				st[k].bound = true;
+				continue;
+			}
+			st[k].bound = true;
+			if (b->adi->host_handles) {
+				irte->host_msg = true;
+				memcpy(irte->msg, msgs[k - i], sizeof(irte->msg));
+			}
 		}
 		i = j;
 	}
@@ -309,7 +327,7 @@ u32 pvic_op__alloc(struct pvic_batch *b, int *first_err)
 	for (i = 0; i < b->n; i++) {
 		if (!st[i].ok)
 			continue;
-		write_pair(&b->e[i], st[i].handle);
+		write_pair(&b->e[i], st[i].handle, &c->irt.e[st[i].handle]);
 		write_ok(&b->e[i], &c->irt.e[st[i].handle]);
 		b->adi->nr_handles++;
 		b->adi->cnt.allocs++;
@@ -451,7 +469,7 @@ u32 pvic_op__retarget(struct pvic_batch *b, int *first_err)
 
 		if (!ok[i])
 			continue;
-		write_pair(&b->e[i], h);
+		write_pair(&b->e[i], h, &c->irt.e[h]);
 		write_ok(&b->e[i], &c->irt.e[h]);
 		b->adi->cnt.retargets++;
 		done++;

@@ -34,6 +34,15 @@ struct ims_source_ops {
 	int (*bind)(void *opaque, u32 first, u32 n, const int *fds);
 	/* The same range unbound (DATA_EVENTFD with no fds / fd -1). */
 	int (*unbind)(void *opaque, u32 first, u32 n);
+	/*
+	 * Optional: the source's handles are host-provided (kernel VFIO once a
+	 * host offers VFIO_DEVICE_IMS_BIND, docs/pvic.md section 8). Bind
+	 * @fds to @n vectors and return each vector's message (address low,
+	 * high, data) as the host's IOMMU allocated it; @first..@first+@n-1 are
+	 * imsvm's names for them (unbind takes the same). NULL: imsvm-allocated
+	 * handles, bound with bind().
+	 */
+	int (*host_bind)(void *opaque, u32 first, u32 n, const int *fds, u32 (*msgs)[3]);
 };
 
 struct ims_source {

@@ -28,7 +28,7 @@ skip() { echo "SKIPPED $1: $2"; }
 TESTS="control-socket control-list control-stat control-raw-errors control-oversized
 control-pipeline control-many-clients control-slow-client control-disconnect
 control-permission control-pause-resume control-stop control-stale control-name-clash
-control-forced-stop control-stop-force
+control-forced-stop control-stop-force control-socket-options
 control-stat-pvic control-ims control-pause-pvic control-assign control-unassign
 control-assign-errors control-assign-cycles"
 
@@ -273,6 +273,20 @@ if [ "$out" = "c1: stopped" ] && [ "$(cat "$TMP/c1.rc" 2>/dev/null)" = 0 ] && [ 
 else
 	fail control-stop "'$out', status $(cat "$TMP/c1.rc" 2>/dev/null), socket $(ls "$DIR")"
 fi
+
+# --control-socket PATH: the CLI takes the path; --no-control: no socket at all.
+if start_vm o1 --control-socket "$TMP/o1-own.sock" && start_vm o2 --no-control; then
+	if "$IMSVM" stat "$TMP/o1-own.sock" | grep -q '^VM o1 ' && [ ! -e "$DIR/o1.sock" ] &&
+	   [ ! -e "$DIR/o2.sock" ] && ! "$IMSVM" list | grep -q '^o[12] ' &&
+	   "$IMSVM" stop "$TMP/o1-own.sock" >/dev/null && [ ! -e "$TMP/o1-own.sock" ]; then
+		pass control-socket-options
+	else
+		fail control-socket-options "$(ls "$DIR" "$TMP" | tr '\n' ' ')"
+	fi
+else
+	fail control-socket-options "the VMs did not come up"
+fi
+say o2 q	# the idle guest ends itself
 
 # ---- stale sockets and names ------------------------------------------------
 

@@ -13,3 +13,12 @@ HOST_LIBS += -luring
 
 $(O)/imsvm: $(VIRTIO_OBJS)
 $(O)/unit-tests: $(VIRTIO_OBJS) $(VIRTIO_TEST_OBJS)
+
+# The guest side of the block benchmark (tests/virtio/bench/): static, for
+# the benchmark guest's initramfs (tests/virtio/prepare.sh).
+$(O)/tests/virtio/blkbench: tests/virtio/bench/blkbench.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS) -static $(LDFLAGS) -o $@ $<
+
+all: $(O)/tests/virtio/blkbench

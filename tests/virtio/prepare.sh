@@ -8,6 +8,8 @@
 #                 dependencies, in load order (lib/modules/ORDER)
 #   host/tun.ko   the tap driver for the emulated machine (it runs the same
 #                 kernel, whose tun is a module)
+#   bench-initrd.cpio, bench/fio   the block benchmark's guest (blkbench)
+#                 and the host's fio (tests/bench/bench-virtio-blk.sh)
 # The kernel itself is tests/linux's (build/tests/linux/vmlinuz).
 set -eu
 
@@ -41,12 +43,54 @@ for m in $WANT; do
 	add_mod "$m"
 done
 
+# The block benchmark guest (tests/bench/bench-virtio-blk.sh) also takes
+# virtio_mmio, for QEMU microvm's virtio-mmio disk.
+bench_prepare()
+{
+	local broot bstamp fio
+	add_mod virtio_mmio
+	bstamp=$(harness_stamp tests/virtio/bench/guest-init tests/virtio/prepare.sh \
+		/bin/busybox "$OUT/blkbench" $(command -v fio || true))
+	if [ -f "$OUT/bench-initrd.cpio" ] &&
+	   [ "$(cat "$OUT/bench.stamp" 2>/dev/null)" = "$bstamp" ]; then
+		return 0
+	fi
+	if [ ! -x "$OUT/blkbench" ]; then
+		echo "virtio: $OUT/blkbench not built (make): no benchmark initramfs" >&2
+		return 0
+	fi
+	broot=$(mktemp -d)
+	mkdir -p "$broot"/{bin,dev,proc,sys,lib/modules}
+	cp /bin/busybox "$broot/bin/busybox"
+	ln -s busybox "$broot/bin/sh"
+	cp "$OUT/blkbench" "$broot/bin/blkbench"
+	install -m 755 tests/virtio/bench/guest-init "$broot/init"
+	mknod -m 600 "$broot/dev/console" c 5 1 2>/dev/null || true
+	for m in "${order[@]}"; do
+		harness_copy_module "$KVER" "$m" "$broot/lib/modules"
+	done
+	printf '%s\n' "${order[@]}" >"$broot/lib/modules/ORDER"
+	harness_cpio "$broot" "$OUT/bench-initrd.cpio"
+	rm -rf "$broot"
+	# fio for the host-side ceiling, carried into the emulated machine with
+	# its libraries (the harness copies every program under build/tests).
+	mkdir -p "$OUT/bench"
+	fio=$(command -v fio || true)
+	if [ -n "$fio" ]; then
+		cp "$fio" "$OUT/bench/fio"
+	else
+		rm -f "$OUT/bench/fio"
+	fi
+	echo "$bstamp" >"$OUT/bench.stamp"
+}
+
 inputs=(tests/virtio/guest-init tests/virtio/prepare.sh /bin/busybox)
 for m in "${order[@]}" tun; do
 	inputs+=("$(modinfo -k "$KVER" -n "$m")")
 done
 stamp=$(harness_stamp "${inputs[@]}")
 if [ -f "$OUT/initrd.cpio" ] && [ "$(cat "$OUT/stamp" 2>/dev/null)" = "$stamp" ]; then
+	bench_prepare
 	exit 0
 fi
 
@@ -65,3 +109,4 @@ printf '%s\n' "${order[@]}" >"$root/lib/modules/ORDER"
 harness_cpio "$root" "$OUT/initrd.cpio"
 harness_copy_module "$KVER" tun "$OUT/host"
 echo "$stamp" >"$OUT/stamp"
+bench_prepare

@@ -25,6 +25,8 @@ CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -I. -MMD -MP \
 	-fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS	?=
+# SANITIZE=1: ASan+UBSan+LSan build in build-san/ (sets O, CFLAGS, LDFLAGS).
+-include tests/fuzz/sanitize.mk
 HOST_LIBS := -lfdt -lpthread -ljson-c
 
 # Host objects of the imsvm program, shared with the unit tests.

@@ -146,15 +146,15 @@ run_unit()
 {
 	local tap status
 	suite_begin unit
-	if [ ! -x build/unit-tests ]; then
-		count_line "SKIPPED unit: build/unit-tests not built"
+	if [ ! -x "${O:-build}/unit-tests" ]; then
+		count_line "SKIPPED unit: ${O:-build}/unit-tests not built"
 		suite=
 		return
 	fi
 	tap=$(mktemp)
 	# Criterion prints its own report and summary (shown indented); the
 	# TAP file gives one line per test.
-	LC_ALL=C build/unit-tests --tap="$tap" --color=never 2>&1 | while IFS= read -r l; do echo "    $l"; done
+	LC_ALL=C "${O:-build}/unit-tests" --tap="$tap" --color=never 2>&1 | while IFS= read -r l; do echo "    $l"; done
 	status=${PIPESTATUS[0]}
 	while IFS= read -r l; do
 		case "$l" in
@@ -196,8 +196,13 @@ add_suite()
 	fi
 }
 
+# SANITIZE=1 (tests/fuzz/sanitize.mk): the guest kernels of that build.
+[ "${SANITIZE:-}" = 1 ] && export GUEST_DIR=$PWD/${O:-build}/tests/guest/x86
+
 # The ADI simulator's tests talk to it over sockets and need no KVM: host.
 add_suite host adisim tests/adisim/run.sh
+# libFuzzer targets, FUZZ_SECONDS each (already sanitized: not again under SANITIZE=1).
+[ "${SANITIZE:-}" = 1 ] || add_suite host fuzz tests/fuzz/run.sh
 add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
 add_suite "$KVM_MODE" assign tests/assign/run.sh optional
 add_suite "$KVM_MODE" control tests/control/run.sh optional
@@ -253,6 +258,15 @@ run_emulated_batch()
 		suite=
 	done
 }
+# SANITIZE=1 (O=build-san): the emulated machine's image has no sanitizer runtime.
+if [ "${SANITIZE:-}" = 1 ]; then
+	for s in "${emulated_suites[@]}"; do
+		suite_begin "${s%%|*}"
+		count_line "SKIPPED ${s%%|*}: SANITIZE=1 runs the host suites only (the emulated machine's image has no sanitizer runtime)"
+		suite=
+	done
+	emulated_suites=()
+fi
 [ ${#emulated_suites[@]} -gt 0 ] && run_emulated_batch
 
 echo "$npass passed, $nfail failed, $nskip skipped"

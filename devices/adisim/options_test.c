@@ -9,12 +9,17 @@
 
 static int parse(struct adisim_opts *o, const char *const *args)
 {
+	/* Writable copies the options may point into, without a heap leak. */
+	static char copies[16][128];
 	char *argv[16];
 	int argc = 0;
 
 	argv[argc++] = (char *)"imsvm-adisim";
-	while (*args && argc < 15)
-		argv[argc++] = strdup(*args++);
+	while (*args && argc < 15) {
+		snprintf(copies[argc], sizeof(copies[argc]), "%s", *args++);
+		argv[argc] = copies[argc];
+		argc++;
+	}
 	argv[argc] = NULL;
 	return adisim_opts__parse(o, argc, argv);
 }

@@ -59,7 +59,10 @@ fuzz: deps fuzz-build
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_OUT=$(FUZZ_O) ./tests/fuzz/run.sh $(FUZZ_TARGETS_RUN)
 
 # `make check` runs the fuzz suite: build the targets with it when clang is
-# there (tests/fuzz/run.sh says SKIPPED otherwise).
+# there (tests/fuzz/run.sh says SKIPPED otherwise); not under SANITIZE=1,
+# whose check does not run them.
+ifneq ($(SANITIZE),1)
 ifneq ($(shell command -v $(FUZZ_CC) 2>/dev/null),)
 check: fuzz-build
+endif
 endif

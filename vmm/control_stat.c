@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices/pci.h"
@@ -208,20 +208,17 @@ static void process_json(json_object *m)
 	json_object_object_add(m, "vmm_fds", json_object_new_int((int)fds));
 }
 
-/* Guest RAM pages the host holds (mincore over the memfd mapping). */
+/*
+ * Guest RAM pages the host holds: the memfd's allocated blocks. O(1), where
+ * mincore() over the mapping costs a page-cache lookup per page.
+ */
 static u64 guest_resident(const struct guest_mem *mem)
 {
-	size_t pages = mem->ram_size / 4096;
-	unsigned char *vec = malloc(pages ? pages : 1);
-	u64 n = 0;
+	struct stat st;
 
-	if (!vec)
+	if (mem->fd < 0 || fstat(mem->fd, &st) < 0)
 		return 0;
-	if (mem->host && mincore(mem->host, mem->ram_size, vec) == 0)
-		for (size_t i = 0; i < pages; i++)
-			n += vec[i] & 1;
-	free(vec);
-	return n * 4096;
+	return MIN((u64)st.st_blocks * 512, mem->ram_size);
 }
 
 static json_object *errors_json(const u64 *errs)

@@ -451,7 +451,7 @@ else
 		say h1 f
 		if [ "$out" != "h1: unassigned vfio-user1 (4 handles revoked)" ]; then
 			fail control-unassign "$out"
-		elif ! wait_log "$TMP/h1.log" "idle: ADI 00:$slot.0 removed" 300 ||
+		elif ! wait_log "$TMP/h1.log" "idle: ADI 00:$slot.0 removed (ALLOC now -19)" 300 ||
 		     ! grep -q 'idle: event 2 cause 0x2' "$TMP/h1.log"; then
 			fail control-unassign "the guest saw no ADI_REMOVED event"
 		elif ! wait_log "$TMP/h1.log" "idle: irq 00:01.0 delivered" 300 ||

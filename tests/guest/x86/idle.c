@@ -146,7 +146,16 @@ static void rescan(bool hot)
 	for (int i = 0; i < MAX_ADIS; i++) {
 		if (!adi_live[i] || is_adisim(adis[i].slot))
 			continue;
-		printf("idle: ADI 00:%02x.0 removed\n", adis[i].slot);
+		{
+			/* Its handles are revoked: the PV-IC refuses it from now on. */
+			const u32 dest = cpu_apic_id(0);
+			struct pvic_msg m;
+			int bs = 0;
+
+			(void)pvic_alloc(&p, adis[i].id, 1, 0, &dest, 1, PA_VEC_FIRST, 1, 0, &m,
+					 NULL, &bs);
+			printf("idle: ADI 00:%02x.0 removed (ALLOC now %d)\n", adis[i].slot, bs);
+		}
 		adi_live[i] = false;
 		nadis--;
 	}

@@ -442,6 +442,11 @@ static struct pci_driver pvic_driver = {
 	.id_table = pvic_ids,
 	.probe = pvic_probe,
 	.remove = pvic_remove,
+	/*
+	 * No unbind through sysfs: the ADI drivers' interrupts live in this
+	 * domain. Module unload is safe: they hold a reference to the module.
+	 */
+	.driver.suppress_bind_attrs = true,
 };
 module_pci_driver(pvic_driver);
 

@@ -26,7 +26,17 @@
 # one failure; a suite that reports no test at all counts as skipped.
 set -u
 
-cd "$(dirname "$0")/.."
+# Bash reads a script while it runs it, and this tree may be edited while a
+# long `make check` runs: run from a private copy, which removes itself.
+if [ -z "${RUN_ALL_TOP:-}" ]; then
+	RUN_ALL_TOP=$(cd "$(dirname "$0")/.." && pwd)
+	copy=$(mktemp /tmp/run-all.XXXXXX)
+	cp "$0" "$copy"
+	RUN_ALL_TOP=$RUN_ALL_TOP exec bash "$copy" "$@"
+fi
+rm -f "$0"
+cd "$RUN_ALL_TOP"
+unset RUN_ALL_TOP
 . tests/harness/lib.sh
 
 npass=0

@@ -26,7 +26,17 @@
 # Console logs: build/harness/last/ (good run), build/harness/run.*/ (failed).
 set -u
 
-cd "$(dirname "$0")/../.."
+# Bash reads a script while it runs it, and this tree may be edited while a
+# run goes on: run from a private copy, which removes itself.
+if [ -z "${RUN_EMULATED_TOP:-}" ]; then
+	RUN_EMULATED_TOP=$(cd "$(dirname "$0")/../.." && pwd)
+	copy=$(mktemp /tmp/run-emulated.XXXXXX)
+	cp "$0" "$copy"
+	RUN_EMULATED_TOP=$RUN_EMULATED_TOP exec bash "$copy" "$@"
+fi
+rm -f "$0"
+cd "$RUN_EMULATED_TOP"
+unset RUN_EMULATED_TOP
 . tests/harness/lib.sh
 
 total_timeout=900
@@ -53,7 +63,15 @@ fi
 # per-run archive and console logs; the cached layers are built under a lock.
 mkdir -p "$OUT"
 RUN=$(mktemp -d "$OUT/run.XXXXXX")
-trap 'rm -f "$RUN/run.cpio"' EXIT
+QPID=
+cleanup()
+{
+	# Never leave a QEMU behind, whatever ended this script.
+	[ -n "$QPID" ] && kill -9 "$QPID" 2>/dev/null
+	rm -f "$RUN/run.cpio"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT HUP
 exec {lockfd}>"$OUT/.lock"
 flock "$lockfd"
 KVER=$(tests/harness/mkimage.sh) || { say "building the initramfs failed"; exit 125; }
@@ -96,6 +114,7 @@ boot_once()
 		-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off harness.attempt=$attempt" \
 		</dev/null 2>&1)
 	qpid=$!
+	QPID=$qpid
 	outcome=
 	while :; do
 		IFS= read -r -t 2 -u "$fd" line
@@ -154,6 +173,7 @@ boot_once()
 	fi
 	exec {fd}<&-
 	wait "$qpid" 2>/dev/null
+	QPID=
 	local t_end
 	t_end=$(now)
 

@@ -15,6 +15,10 @@ PACKAGES=(
 	# real-Linux guest tests (tests/linux/)
 	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod
 	linux-headers-amd64 xz-utils zstd gzip bash coreutils
+	# the fuzz suite (clang's libFuzzer and sanitizers; tests/fuzz/)
+	clang libclang-rt-14-dev python3
+	# make bench: the host-side ceiling of the virtio-blk benchmark
+	fio
 )
 
 missing=()

@@ -21,13 +21,12 @@ PACKAGES=(
 	fio
 )
 
+# One dpkg-query for all: "name status" for each package dpkg knows.
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${PACKAGES[@]}" 2>/dev/null |
+	awk '/ ok installed$/ { print $1 }' || true)
 missing=()
 for p in "${PACKAGES[@]}"; do
-	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-	case "$status" in
-	*" ok installed") ;;
-	*) missing+=("$p") ;;
-	esac
+	grep -qxF "$p" <<<"$installed" || missing+=("$p")
 done
 
 [ ${#missing[@]} -eq 0 ] && exit 0

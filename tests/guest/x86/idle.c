@@ -239,6 +239,7 @@ int main(int argc, char **argv)
 	}
 	pa_irq_setup();
 	handle_irq(RX_VECTOR, rx_irq);
+	apic_enable();	/* smp_init() does it too; without it no interrupt arrives */
 	if (smp && !smp_init(&res)) {
 		ncpus = cpu_count();
 		for (int c = 1; c < ncpus; c++)

@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -470,18 +469,6 @@ static int add_msix(struct pvic_dev *p)
 	return 0;
 }
 
-/* Every live handle holds an eventfd in imsvm: allow as many fds as the host lets us. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
-		return;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		pr_debug("pvic: RLIMIT_NOFILE stays at its soft limit");
-}
-
 int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev **out)
 {
 	struct pvic_dev *p = calloc(1, sizeof(*p));
@@ -493,7 +480,7 @@ int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev 
 	p->opt = *opt;
 	p->flush_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
-	raise_fd_limit();
+	ims_source__raise_fd_limit();
 
 	ret = pvic_kvm_be__init(&p->be, vm, opt->relay);
 	if (ret)

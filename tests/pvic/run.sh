@@ -80,8 +80,9 @@ vm_wait() {
 	st=$(cat "$TMP/$1.rc" 2>/dev/null || echo 255)
 }
 
+# The first failed check, else the first error imsvm logged.
 first_fail() {
-	grep -m1 -E '^FAIL|error' "$TMP/$1.log" | tr -d '\r'
+	{ grep -m1 '^FAIL' "$TMP/$1.log" || grep -m1 'error' "$TMP/$1.log"; } | tr -d '\r'
 }
 
 # Passed: status 0, every check passed, and imsvm's PV-IC counters at exit

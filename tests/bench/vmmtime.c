@@ -376,6 +376,9 @@ int main(int argc, char **argv)
 		char buf[65536];
 		ssize_t n;
 
+		/* Something the child left behind may hold the pipe: not for long. */
+		if (gone && now_ns() - t_exit > 2000000000LL)
+			break;
 		if (left <= 0 && !killed) {
 			if (t_match < 0 || o.kill_after_match < 0)
 				fprintf(stderr, "vmmtime: timeout after %d s: killing %s\n",

@@ -81,7 +81,7 @@ summary()
 {
 	local f=$out/$1-$2.res
 	[ -s "$f" ] || return 0
-	while IFS= read -r l; do bench_field "$l" "$3"; done <"$f" >"$out/$1-$2-$3.vals"
+	while IFS= read -r l; do bench_field "$l" "$3"; done <"$f" | grep -v '^-' >"$out/$1-$2-$3.vals"
 	bench_summary "$out/$1-$2-$3.vals"
 }
 

@@ -99,7 +99,8 @@ summary()
 {
 	local f=$out/$1-$2.res
 	[ -s "$f" ] || return 0
-	while IFS= read -r l; do bench_field "$l" "$3"; done <"$f" >"$out/$1-$3.vals"
+	# vmmtime says -1 for what did not happen (no output, no exit): not a figure.
+	while IFS= read -r l; do bench_field "$l" "$3"; done <"$f" | grep -v '^-' >"$out/$1-$3.vals"
 	bench_summary "$out/$1-$3.vals"
 }
 

@@ -7,6 +7,7 @@
  *   ctlclient SOCK send LINE...     each LINE + "\n"; print one reply per line
  *   ctlclient SOCK big BYTES        a BYTES-long line, then a version request
  *   ctlclient SOCK partial          half a request, then close
+ *   ctlclient SOCK drop LINE        send LINE, close without reading the reply
  *   ctlclient SOCK many N           N connections at once, an info request on each
  *   ctlclient SOCK flood N          N stat requests, never read; hold until stdin ends
  *   ctlclient SOCK asuser UID LINE  send LINE from a child running as UID
@@ -133,6 +134,13 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "partial")) {
 		fd = conn();
 		put(fd, "{\"id\":1,\"comm", 13);
+		close(fd);
+		return 0;
+	}
+	if (!strcmp(mode, "drop") && argc == 4) {
+		fd = conn();
+		put(fd, argv[3], strlen(argv[3]));
+		put(fd, "\n", 1);
 		close(fd);
 		return 0;
 	}

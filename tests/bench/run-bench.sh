@@ -19,7 +19,8 @@
 # other do not mix), build/bench/last/ after (-v shows them as they come).
 #
 # Environment: BENCH_REPS (host, default 20), BENCH_EMU_REPS (emulated,
-# default 10), BENCH_MEM_REPS (3), BENCH_LINUX_REPS (2),
+# default 10), BENCH_MEM_REPS (3), BENCH_LINUX_REPS (2), BENCH_EMU_TIMEOUT
+# (the whole emulated run, 1800 s),
 # BENCH_LINUX_PVH=1 (also the vmlinux), BENCH_ONLY="PATTERN..." (run only
 # the bench-PATTERN.sh, e.g. BENCH_ONLY="startup linux").
 set -u
@@ -160,7 +161,7 @@ run_emulated()
 	cmd+=" BENCH_LINUX_PVH=${BENCH_LINUX_PVH:-0}"
 	cmd+=' bash "$s" 2>&1; done'
 	echo "bench: emulated machine: ${benches[*]}"
-	HARNESS_EXTRA_CPIO=$cpio tests/harness/run-emulated.sh -t "${BENCH_EMU_TIMEOUT:-900}" "$cmd" \
+	HARNESS_EXTRA_CPIO=$cpio tests/harness/run-emulated.sh -t "${BENCH_EMU_TIMEOUT:-1800}" "$cmd" \
 		2> >(tee -a "$RUN/emulated.log" >&2) | collect emulated
 	status=${PIPESTATUS[0]}
 	if [ "$status" != 0 ]; then

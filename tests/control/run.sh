@@ -444,7 +444,7 @@ vmm_usage() {
 	echo "$f $(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/"$1"/status)"
 }
 
-HOT="control-assign control-unassign control-assign-errors control-assign-cycles"
+HOT="control-assign control-unassign control-assign-errors control-unassign-dead control-assign-cycles"
 if [ ! -x "$SIM" ]; then
 	for t in $HOT; do skip $t "no $SIM"; done
 else
@@ -499,6 +499,28 @@ else
 			pass control-assign-errors
 		else
 			fail control-assign-errors "'$e1' ($r1), '$e2' ($r2), usage $r3, '$e4'"
+		fi
+
+		# A device whose server died is listed as failed and can be unassigned.
+		"$SIM" --socket-path="$TMP/d.sock" >"$TMP/d.simlog" 2>&1 &
+		dsim=$!
+		pids="$pids $dsim"
+		wait_path "$TMP/d.sock"
+		dev=$("$IMSVM" assign h1 --vfio-user "$TMP/d.sock" --json |
+			sed -n 's/.*"device": "\(vfio-user[0-9]*\)".*/\1/p')
+		wait_log "$TMP/h1.log" "idle: first irq" 300
+		kill -KILL "$dsim"
+		i=0
+		while ! "$IMSVM" list | grep -q "$dev@00:..\.0(failed)" && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if [ -n "$dev" ] && "$IMSVM" list | grep -q "$dev@00:..\.0(failed)" &&
+		   "$IMSVM" unassign h1 "$dev" | grep -q "unassigned $dev (0 handles revoked)" &&
+		   ! "$IMSVM" list | grep -q "$dev"; then
+			pass control-unassign-dead
+		else
+			fail control-unassign-dead "device '$dev': $("$IMSVM" list | tail -n 1)"
 		fi
 
 		# 100 cycles; imsvm's fds and RSS after 10 warm-up cycles and after all.

@@ -28,6 +28,9 @@ if [ ! -c /dev/kvm ]; then
 	exit 0
 fi
 
+# The simulator holds one eventfd per bound handle: room for 2048 and more.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
 sim_pid=
 start_sim()
 {

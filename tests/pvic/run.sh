@@ -37,6 +37,10 @@ if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
 	exit 0
 fi
 
+# The simulator holds one eventfd per bound handle (2048 and more here), and
+# does not raise its own fd limit: give the processes started here room.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
 TMP=$(mktemp -d /tmp/pvic-test.XXXXXX) || exit 1
 cleanup() {
 	for p in $pids; do kill -KILL "$p" 2>/dev/null; done

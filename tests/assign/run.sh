@@ -140,10 +140,11 @@ expect_pass assign-two-servers
 kill "$pid_c" "$pid_d" 2>/dev/null
 
 # The server exits on the first doorbell; while the guest holds after seeing
-# the death, imsvm must have closed the device socket (no fd leaked).
+# the death, imsvm must have closed the device socket (no fd leaked). No
+# control socket (--no-control), so every socket counted is the device's.
 start_sim e --die-on-doorbell || true
 run_vm_bg assign-death-doorbell "$GUEST/assign_death.elf" --vfio-user "$TMP/e.sock" \
-	--cmdline "loops=1 hold=10"
+	--no-control --cmdline "loops=1 hold=10"
 fdcheck="SKIPPED assign-death-fds-closed: imsvm was gone before it could be inspected"
 if wait_log "$TMP/assign-death-doorbell.log" "device failed (" 100; then
 	ipid=$(cat "$TMP/assign-death-doorbell.pid" 2>/dev/null)

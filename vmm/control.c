@@ -265,7 +265,7 @@ static void on_accept(int fd, u32 events, void *opaque)
 	struct control *ctl = opaque;
 
 	for (;;) {
-		struct ucred cred;
+		struct ucred cred = { .pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1 };
 		socklen_t clen = sizeof(cred);
 		struct control_conn *c;
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -44,7 +44,7 @@ if [ "${1:-}" = "-t" ]; then
 	total_timeout=$2
 	shift 2
 fi
-[ $# -gt 0 ] || { echo "usage: $0 [-t SECONDS] COMMAND..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: tests/harness/run-emulated.sh [-t SECONDS] COMMAND..." >&2; exit 2; }
 
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-180}
 STALL_TIMEOUT=${STALL_TIMEOUT:-420}

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #define TIMEOUT_MS	20000
+#define MIN(a, b)	((a) < (b) ? (a) : (b))
 
 static const char *sock_path;
 
@@ -61,6 +62,7 @@ static int put(int fd, const char *buf, size_t len)
 }
 
 static int quiet;
+static char last_line[512];	/* the last reply line read (truncated) */
 
 /* Read and print @n lines; 0 when all came. */
 static int lines(int fd, int n)
@@ -76,6 +78,8 @@ static int lines(int fd, int n)
 		while (n > 0 && (nl = memchr(buf, '\n', len))) {
 			if (!quiet)
 				fwrite(buf, 1, (size_t)(nl + 1 - buf), stdout);
+			snprintf(last_line, sizeof(last_line), "%.*s",
+				 (int)MIN((size_t)(nl - buf), sizeof(last_line) - 1), buf);
 			len -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len);
 			n--;
@@ -145,7 +149,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(mode, "many") && argc == 4) {
-		int n = atoi(argv[3]), *fds = calloc((size_t)n, sizeof(int)), ok = 0;
+		int n = atoi(argv[3]), *fds = calloc((size_t)n, sizeof(int)), ok = 0, busy = 0;
 		static const char q[] = "{\"id\":1,\"command\":\"info\"}\n";
 
 		for (int i = 0; i < n; i++)
@@ -154,10 +158,12 @@ int main(int argc, char **argv)
 			put(fds[i], q, sizeof(q) - 1);
 		quiet = 1;
 		for (int i = 0; i < n; i++) {
+			last_line[0] = '\0';
 			ok += lines(fds[i], 1) == 0;
+			busy += strstr(last_line, "\"busy\"") != NULL;
 			close(fds[i]);
 		}
-		printf("answered %d of %d\n", ok, n);
+		printf("answered %d of %d, %d refused as busy\n", ok, n, busy);
 		return ok == n ? 0 : 1;
 	}
 	if (!strcmp(mode, "flood") && argc == 4) {

@@ -66,13 +66,14 @@ exits()
 	fi
 }
 
-# heartbeat NAME CMD...: run CMD, saying every 30 s that it still runs (a
-# boot here can take minutes; the harness watchdog wants console output).
+# heartbeat NAME LOG CMD...: run CMD with its output in LOG, saying every
+# 30 s that it still runs (a boot here can take minutes; the harness
+# watchdog wants console output).
 heartbeat()
 {
-	local name=$1 pid n=0
-	shift
-	"$@" &
+	local name=$1 log=$2 pid n=0
+	shift 2
+	"$@" >"$log" 2>&1 </dev/null &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
@@ -87,22 +88,26 @@ run_imsvm()
 {
 	local tag=$1 extra=$2
 	bench_log "virtio-blk: imsvm boot ($tag)"
-	heartbeat "imsvm ($tag)" timeout -s KILL 600 "$IMSVM" run -q --stats --mem "$MEM" \
-		--initrd "$INITRD" --cmdline "$CMDLINE $extra" --timeout 500 --disk "$img" \
-		"$KERNEL" >"$out/imsvm-$tag.log" 2>&1 </dev/null
+	heartbeat "imsvm ($tag)" "$out/imsvm-$tag.log" timeout -s KILL 600 "$IMSVM" run -q \
+		--stats --mem "$MEM" --initrd "$INITRD" --cmdline "$CMDLINE $extra" --timeout 500 \
+		--disk "$img" "$KERNEL"
 	grep BLKBENCH "$out/imsvm-$tag.log" | tr -d '\r' | sed 's/^/bench: imsvm: /'
+	grep -q 'BLKBENCH done' "$out/imsvm-$tag.log" ||
+		tail -n 8 "$out/imsvm-$tag.log" | tr -d '\r' | sed 's/^/bench: imsvm log: /'
 }
 
 run_qemu()
 {
 	bench_log "virtio-blk: QEMU microvm boot"
-	heartbeat "QEMU" timeout -s KILL 600 "$QEMU" -M microvm,memory-backend=mem \
+	heartbeat "QEMU" "$out/qemu.log" timeout -s KILL 600 "$QEMU" -M microvm,memory-backend=mem \
 		-object "memory-backend-memfd,id=mem,size=${MEM}M" -m "$MEM" \
 		-accel kvm -smp 1 -nodefaults -no-user-config -nographic -no-reboot \
 		-serial stdio -kernel "$KERNEL" -initrd "$INITRD" -append "$CMDLINE" \
 		-drive "id=d0,file=$img,if=none,format=raw,aio=io_uring" \
-		-device virtio-blk-device,drive=d0 >"$out/qemu.log" 2>&1 </dev/null
+		-device virtio-blk-device,drive=d0
 	grep BLKBENCH "$out/qemu.log" | tr -d '\r' | sed 's/^/bench: qemu: /'
+	grep -q 'BLKBENCH randread4k' "$out/qemu.log" ||
+		tail -n 8 "$out/qemu.log" | tr -d '\r' | sed 's/^/bench: qemu log: /'
 }
 
 fio_run()

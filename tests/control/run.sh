@@ -28,7 +28,7 @@ skip() { echo "SKIPPED $1: $2"; }
 TESTS="control-socket control-list control-stat control-raw-errors control-oversized
 control-pipeline control-many-clients control-slow-client control-disconnect
 control-permission control-pause-resume control-stop control-stale control-name-clash
-control-stopping-vm control-forced-stop control-stop-force control-socket-options
+control-pause-timeout control-stopping-vm control-forced-stop control-stop-force control-socket-options
 control-stat-pvic control-ims control-pause-pvic control-assign control-unassign
 control-assign-errors control-assign-cycles"
 
@@ -337,6 +337,7 @@ fi
 # ---- forced stops -------------------------------------------------------------
 
 if [ ! -x "$SIM" ]; then
+	skip control-pause-timeout "no $SIM"
 	skip control-stopping-vm "no $SIM"
 	skip control-forced-stop "no $SIM"
 else
@@ -351,6 +352,17 @@ else
 		kill -STOP "$fsim"
 		say f1 f
 		wait_log "$TMP/f1.log" "got 'f'" 300
+		# The vCPU cannot park: the pause times out and goes on; resume cancels it.
+		po=$("$IMSVM" pause f1 --timeout-ms 500 2>&1)
+		pr=$?
+		pl=$("$IMSVM" list 2>&1 | grep '^f1 ')
+		if [ $pr = 1 ] && echo "$po" | grep -q '0 of 1 vCPUs stopped in time.*(timeout)' &&
+		   echo "$pl" | grep -q ' pausing ' && "$IMSVM" resume f1 >/dev/null &&
+		   "$IMSVM" list | grep -q '^f1 .* running '; then
+			pass control-pause-timeout
+		else
+			fail control-pause-timeout "pause ($pr) '$po', list '$pl'"
+		fi
 		out=$("$IMSVM" stop f1 --timeout-ms 8000 --no-wait 2>&1)
 		ls=$("$IMSVM" list 2>&1)
 		ps=$("$IMSVM" pause f1 2>&1)
@@ -370,8 +382,10 @@ else
 		fi
 		kill -CONT "$fsim"
 	else
-		fail control-stopping-vm "the idle guest did not come up"
-		fail control-forced-stop "the idle guest did not come up"
+		why="the idle guest did not come up: $(tail -n 2 "$TMP/f1.log" | tr '\n' '|')"
+		fail control-pause-timeout "$why"
+		fail control-stopping-vm "$why"
+		fail control-forced-stop "$why"
 	fi
 	kill "$fsim" 2>/dev/null
 	"$IMSVM" list >/dev/null 2>&1	# its socket may be left stale
@@ -387,7 +401,7 @@ if start_vm k1; then
 	fi
 	"$IMSVM" list >/dev/null 2>&1
 else
-	fail control-stop-force "the idle guest did not come up"
+	fail control-stop-force "the idle guest did not come up: $(tail -n 2 "$TMP/k1.log" | tr '\n' '|')"
 fi
 
 # ---- with the PV-IC and the ADI simulator -----------------------------------

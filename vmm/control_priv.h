@@ -80,7 +80,7 @@ int control_cmd__info(struct control *ctl, struct control_conn *c, struct contro
 		      json_object **result, struct control_error *err);
 int control_cmd__stat(struct control *ctl, struct control_conn *c, struct control_req *req,
 		      json_object **result, struct control_error *err);
-int control_stat__open(struct control *ctl);
+int __must_check control_stat__open(struct control *ctl);
 /* Assigned devices: device-list entries named vfio-user* or vfio-* (a struct passthrough). */
 bool control__is_assigned(const struct device *dev);
 /* The bus 0 slot of the PCI function named @name, or -1. */
@@ -90,7 +90,7 @@ struct pvic_dev *control__find_pvic(struct vm *vm);
 void control_stat__close(struct control *ctl);
 
 /* control_pause.c */
-int control_pause__init(struct control *ctl);
+int __must_check control_pause__init(struct control *ctl);
 void control_pause__destroy(struct control *ctl);
 int control_cmd__pause(struct control *ctl, struct control_conn *c, struct control_req *req,
 		       json_object **result, struct control_error *err);

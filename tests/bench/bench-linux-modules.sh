@@ -97,7 +97,7 @@ handled=$(gval storm-counts handled)
 if [ "$(gval storm status)" = 0 ] && [ -n "$handled" ] && [ "$handled" -gt 0 ]; then
 	m=$(delta storm mmio_exits)
 	io=$(delta storm io_exits)
-	bench_row "Linux: storm of 100000 raises at ${HZ} Hz" \
+	bench_row "Linux: storm, 100000 raises asked at ${HZ} Hz" \
 		"$m mmio + $io io exits for $handled interrupts handled" "n/a" "n/a" \
 		"$raised raised (the eventfd coalesces), irq_injections $(delta storm irq_injections), all exits $(delta storm exits)"
 else

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * imsvm-adisim: Linux driver for the imsvm ADI simulator's PCI function
  * (F1E5:0001, docs/adi-sim.md). It gets its IMS interrupts from the PV-IC

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * imsvm PV-IC guest driver: the command page. One doorbell write executes
  * one batch synchronously (docs/pvic.md, section 2), so a batch is: fill the

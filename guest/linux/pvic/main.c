@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0-only
+/* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * imsvm PV-IC guest driver: the PCI driver for the PV-IC function
  * (494D:0010, docs/pvic.md), the API ADI drivers use (imsvm-pvic.h), the

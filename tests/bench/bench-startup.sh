@@ -77,11 +77,15 @@ bench_log "startup ($BENCH_WHERE): $BENCH_REPS timed runs and $BENCH_MEM_REPS me
 imsvm_ok=1
 qemu_ok=1
 [ -n "$qemu_why" ] && qemu_ok=0
+# One log line per repetition: where a run hangs (the emulated machine's
+# KVM has soft-locked up in this loop, docs/performance.md), the log says.
 for i in $(seq "$BENCH_REPS"); do
+	bench_log "startup: timed run $i/$BENCH_REPS"
 	[ $imsvm_ok = 1 ] && { run imsvm time || imsvm_ok=0; }
 	[ $qemu_ok = 1 ] && { run qemu time || qemu_ok=0; }
 done
 for i in $(seq "$BENCH_MEM_REPS"); do
+	bench_log "startup: memory run $i/$BENCH_MEM_REPS"
 	[ $imsvm_ok = 1 ] && { run imsvm mem || imsvm_ok=0; }
 	[ $qemu_ok = 1 ] && { run qemu mem || qemu_ok=0; }
 done

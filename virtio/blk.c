@@ -32,7 +32,12 @@
 #include "vmm/vm.h"
 
 #define BLK_QUEUE_SIZE	256
-#define BLK_SEG_MAX	(VIRTQ_MAX_SEGS - 2)	/* header and status take two */
+/*
+ * Segments per request. Small enough that Linux splits a 1 MiB request of
+ * scattered pages into a few, which then run in parallel on the ring
+ * (QEMU offers queue size - 2 for the same reason).
+ */
+#define BLK_SEG_MAX	126
 #define SECTOR		512ULL
 #define TAG_KICK	1ULL			/* user_data of the kick poll */
 #define TAG_STOP	2ULL
@@ -123,8 +128,17 @@ static void start_request(struct virtio_blk *b, const struct virtq_chain *c, boo
 	u8 status = VIRTIO_BLK_S_OK;
 
 	r = calloc(1, sizeof(*r));
-	if (!r)
-		return;		/* the chain stays with us; the driver times out */
+	if (!r) {
+		/* No memory: fail this request rather than lose it. */
+		if (c->nr_in) {
+			last = &c->iov[c->nr_out + c->nr_in - 1];
+			*((u8 *)last->iov_base + last->iov_len - 1) = VIRTIO_BLK_S_IOERR;
+		}
+		virtio__push(&b->vdev, 0, c->head, c->nr_in ? 1 : 0);
+		*pushed = true;
+		b->st.errors++;
+		return;
+	}
 	r->b = b;
 	r->gen = b->gen;
 	r->head = c->head;

@@ -143,7 +143,7 @@ void pvic_adi_flush_free(struct imsvm_pvic_adi *adi)
 {
 	struct pvic_entry *e;
 	unsigned long flags;
-	u32 i, n, done = 0;
+	u32 i, n, base, chunk, done = 0;
 	int ret;
 
 	e = kcalloc(PVIC_FREE_BATCH, sizeof(*e), GFP_KERNEL);
@@ -160,10 +160,14 @@ void pvic_adi_flush_free(struct imsvm_pvic_adi *adi)
 		pr_err(DRV_NAME ": %s: %u handles left for RESET_ADI\n", pci_name(adi->pdev), n);
 		return;
 	}
-	ret = adi->dead ? 0 : pvic_exec(adi->pvic, PVIC_OP_FREE, adi->id, 0, e, n, &done);
-	if (ret)
-		pr_err(DRV_NAME ": %s: FREE of %u handles: %d (%u freed)\n",
-		       pci_name(adi->pdev), n, ret, done);
+	/* The host may take fewer entries per page than the page holds. */
+	for (base = 0; base < n && !adi->dead; base += chunk) {
+		chunk = min_t(u32, n - base, adi->pvic->max_entries);
+		ret = pvic_exec(adi->pvic, PVIC_OP_FREE, adi->id, 0, e + base, chunk, &done);
+		if (ret)
+			pr_err(DRV_NAME ": %s: FREE of %u handles: %d (%u freed)\n",
+			       pci_name(adi->pdev), chunk, ret, done);
+	}
 out:
 	kfree(e);
 }

@@ -10,30 +10,11 @@
 O=${1:-${O:-build}}
 SIM=$O/imsvm-adisim
 CLIENT=$O/tests/adisim/adisim-client
-failed=0
-pids=""
+. "$(dirname "$0")/../lib/common.sh"
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; failed=1; }
-
-if [ ! -x "$SIM" ] || [ ! -x "$CLIENT" ]; then
-	echo "FAIL adisim: $SIM or $CLIENT missing (run make)"
-	exit 1
-fi
-
-TMP=$(mktemp -d /tmp/adisim-test.XXXXXX) || exit 1
-cleanup() {
-	for p in $pids; do kill -TERM "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-# Wait until a socket path exists (the simulator is listening), at most ~5 s.
-wait_sock() {
-	i=0
-	while [ ! -S "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -S "$1" ]
-}
+require_files -x adisim "$SIM" "$CLIENT"
+# SIGTERM at exit: the simulators end cleanly on it.
+scratch_dir adisim TERM
 
 # Wait for pid to exit, at most ~10 s; its status in $status (124 on timeout).
 wait_exit() {
@@ -86,7 +67,7 @@ if "$SIM" --help | grep -q -- '--socket-dir'; then pass help; else fail help "no
 	2> "$TMP/sim.log" &
 sim=$!
 pids="$sim"
-if wait_sock "$TMP/s/adi1.sock"; then
+if wait_path "$TMP/s/adi1.sock" -S; then
 	client --socket0 "$TMP/s/adi0.sock" --socket1 "$TMP/s/adi1.sock"
 	kill -USR1 $sim
 	sleep 0.2
@@ -108,13 +89,11 @@ fi
 run_x() {
 	name=$1; want=$2; shift 2
 	sock="$TMP/$name.sock"
-	"$SIM" --socket-path="$sock" "$@" 2> "$TMP/$name.log" &
-	p=$!
-	pids="$pids $p"
-	if ! wait_sock "$sock"; then
-		fail "$name" "simulator did not start: $(tail -1 "$TMP/$name.log")"
+	if ! start_sim "$name" "$@"; then
+		fail "$name" "simulator did not start: $(tail -1 "$TMP/$name.simlog")"
 		return
 	fi
+	p=$sim_pid
 	client --socket0 "$sock" --only "$name"
 	[ "$want" = running ] && kill -TERM $p
 	wait_exit $p

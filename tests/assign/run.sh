@@ -15,50 +15,10 @@ IMSVM=$O/imsvm
 SIM=$O/imsvm-adisim
 CHECK=$O/tests/assign/client-check
 GUEST=$O/tests/guest/x86
-failed=0
-pids=""
+. "$(dirname "$0")/../lib/common.sh"
 
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; failed=1; }
-skip() { echo "SKIPPED $1: $2"; }
-
-for f in "$IMSVM" "$SIM" "$CHECK" "$GUEST/assign_dma.elf" "$GUEST/assign_death.elf"; do
-	if [ ! -x "$f" ] && [ ! -f "$f" ]; then
-		echo "FAIL assign: $f missing (run make)"
-		exit 1
-	fi
-done
-
-TMP=$(mktemp -d /tmp/assign-test.XXXXXX) || exit 1
-cleanup() {
-	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-# Wait until a path exists, at most ~5 s.
-wait_path() {
-	i=0
-	while [ ! -e "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -e "$1" ]
-}
-
-# Wait until file $1 contains $2, at most ~$3 tenths of a second.
-wait_log() {
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt "$3" ]; do sleep 0.1; i=$((i + 1)); done
-	grep -q "$2" "$1" 2>/dev/null
-}
-
-# start_sim NAME ARGS...: one simulator process; its socket is $TMP/NAME.sock.
-start_sim() {
-	name=$1
-	shift
-	"$SIM" --socket-path="$TMP/$name.sock" "$@" >"$TMP/$name.simlog" 2>&1 &
-	pids="$pids $!"
-	eval "pid_$name=$!"
-	wait_path "$TMP/$name.sock"
-}
+require_files assign "$IMSVM" "$SIM" "$CHECK" "$GUEST/assign_dma.elf" "$GUEST/assign_death.elf"
+scratch_dir assign
 
 # run_vm_bg NAME KERNEL ARGS...: imsvm in the background; status in $TMP/NAME.rc.
 run_vm_bg() {
@@ -91,14 +51,9 @@ sed -E 's/^(PASS|FAIL|SKIPPED) /\1 client-/' "$TMP/client-check.out"
 [ "$rc" = 0 ] || failed=1
 
 # ---- guests: need KVM ----
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	for t in assign-dma assign-dma-messages assign-two-adis-one-server assign-two-servers \
-		 assign-death-doorbell assign-kill-midrun assign-stopped-server \
-		 assign-vfio-errors assign-vfio-user-errors; do
-		skip $t "no /dev/kvm on this machine (make check runs these in the emulated machine)"
-	done
-	exit $failed
-fi
+skip_without_kvm "assign-dma assign-dma-messages assign-two-adis-one-server assign-two-servers
+	assign-death-doorbell assign-kill-midrun assign-stopped-server
+	assign-vfio-errors assign-vfio-user-errors"
 
 # One guest run that must exit 0 with every check passing.
 expect_pass() {
@@ -114,30 +69,31 @@ expect_pass() {
 start_sim a --ims-entries=64 || fail assign-dma "simulator did not start"
 run_vm_bg assign-dma "$GUEST/assign_dma.elf" --vfio-user "$TMP/a.sock" --cmdline "expect.adis=1"
 expect_pass assign-dma
-kill "$pid_a" 2>/dev/null
+kill "$sim_pid" 2>/dev/null
 
 start_sim b || true
 run_vm_bg assign-dma-messages "$GUEST/assign_dma.elf" --vfio-user "$TMP/b.sock,dma=messages" \
 	--cmdline "expect.adis=1"
 expect_pass assign-dma-messages
-kill "$pid_b" 2>/dev/null
+kill "$sim_pid" 2>/dev/null
 
 mkdir -p "$TMP/dir"
 "$SIM" --adis=2 --socket-dir="$TMP/dir" >"$TMP/dir.simlog" 2>&1 &
 pids="$pids $!"
 dpid=$!
-wait_path "$TMP/dir/adi1.sock"
+wait_path "$TMP/dir/adi1.sock" -S
 run_vm_bg assign-two-adis-one-server "$GUEST/assign_dma.elf" --vfio-user "$TMP/dir/adi0.sock" \
 	--vfio-user "$TMP/dir/adi1.sock" --cmdline "expect.adis=2"
 expect_pass assign-two-adis-one-server
 kill "$dpid" 2>/dev/null
 
 start_sim c || true
+pid_c=$sim_pid
 start_sim d || true
 run_vm_bg assign-two-servers "$GUEST/assign_dma.elf" --vfio-user "$TMP/c.sock" \
 	--vfio-user "$TMP/d.sock" --cmdline "expect.adis=2"
 expect_pass assign-two-servers
-kill "$pid_c" "$pid_d" 2>/dev/null
+kill "$pid_c" "$sim_pid" 2>/dev/null
 
 # The server exits on the first doorbell; while the guest holds after seeing
 # the death, imsvm must have closed the device socket (no fd leaked). No
@@ -167,7 +123,7 @@ run_vm_bg assign-kill-midrun "$GUEST/assign_death.elf" --vfio-user "$TMP/f.sock"
 	--cmdline "loops=1000000"
 wait_log "$TMP/assign-kill-midrun.log" "device alive at first" 300
 sleep 0.5
-kill -KILL "$pid_f" 2>/dev/null
+kill -KILL "$sim_pid" 2>/dev/null
 expect_pass assign-kill-midrun
 
 # A server that stops answering (SIGSTOP): the client's timeout declares it dead.
@@ -176,9 +132,9 @@ run_vm_bg assign-stopped-server "$GUEST/assign_death.elf" --vfio-user "$TMP/g.so
 	--cmdline "loops=1000000"
 wait_log "$TMP/assign-stopped-server.log" "device alive at first" 300
 sleep 0.5
-kill -STOP "$pid_g" 2>/dev/null
+kill -STOP "$sim_pid" 2>/dev/null
 expect_pass assign-stopped-server
-kill -KILL "$pid_g" 2>/dev/null
+kill -KILL "$sim_pid" 2>/dev/null
 
 # Operator errors: one clear line and status 1, never a crash.
 check_error() {

@@ -18,12 +18,7 @@ IMSVM=$O/imsvm
 SIM=$O/imsvm-adisim
 CLIENT=$O/tests/control/ctlclient
 IDLE=$O/tests/guest/x86/idle.elf
-failed=0
-pids=""
-
-pass() { echo "PASS $1"; }
-fail() { echo "FAIL $1: $2"; failed=1; }
-skip() { echo "SKIPPED $1: $2"; }
+. "$(dirname "$0")/../lib/common.sh"
 
 TESTS="control-socket control-list control-stat control-raw-errors control-oversized
 control-pipeline control-many-clients control-slow-client control-disconnect
@@ -32,39 +27,12 @@ control-pause-timeout control-stopping-vm control-forced-stop control-stop-force
 control-stat-pvic control-ims control-pause-pvic control-assign control-unassign
 control-assign-errors control-assign-cycles"
 
-for f in "$IMSVM" "$CLIENT" "$IDLE"; do
-	if [ ! -f "$f" ]; then
-		echo "FAIL control: $f missing (run make)"
-		exit 1
-	fi
-done
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	for t in $TESTS; do
-		skip "$t" "no /dev/kvm on this machine (make check runs these in the emulated machine)"
-	done
-	exit 0
-fi
+require_files control "$IMSVM" "$CLIENT" "$IDLE"
+skip_without_kvm "$TESTS"
 
-TMP=$(mktemp -d /tmp/control-test.XXXXXX) || exit 1
+scratch_dir control
 export IMSVM_CONTROL_DIR="$TMP/run"
 DIR=$IMSVM_CONTROL_DIR
-cleanup() {
-	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-wait_path() {
-	i=0
-	while [ ! -e "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -e "$1" ]
-}
-
-wait_log() {	# FILE TEXT TENTHS
-	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null && [ $i -lt "$3" ]; do sleep 0.1; i=$((i + 1)); done
-	grep -q "$2" "$1" 2>/dev/null
-}
 
 # start_vm NAME ARGS...: imsvm with the idle guest, stdin a FIFO ($TMP/NAME.in)
 # held open by a sleeper; waits for the guest's "ready". Sets $vm_pid (the
@@ -344,10 +312,8 @@ else
 	# The device server stops answering while the vCPU waits on it (a
 	# trapped BAR write): the stop cannot finish, the VM answers as
 	# "stopping" meanwhile, and ends itself after the stop's timeout.
-	"$SIM" --socket-path="$TMP/f.sock" >"$TMP/f.simlog" 2>&1 &
-	fsim=$!
-	pids="$pids $fsim"
-	wait_path "$TMP/f.sock"
+	start_sim f
+	fsim=$sim_pid
 	if start_vm f1 --vfio-user "$TMP/f.sock,timeout=60000" --cmdline "pvic=2"; then
 		kill -STOP "$fsim"
 		say f1 f
@@ -409,9 +375,7 @@ fi
 if [ ! -x "$SIM" ]; then
 	for t in control-stat-pvic control-ims control-pause-pvic; do skip $t "no $SIM"; done
 else
-	"$SIM" --socket-path="$TMP/sim.sock" >"$TMP/sim.log" 2>&1 &
-	pids="$pids $!"
-	wait_path "$TMP/sim.sock"
+	start_sim sim
 	if start_vm p1 --cpus 2 --vfio-user "$TMP/sim.sock" --cmdline "smp pvic=8" &&
 	   wait_log "$TMP/p1.log" "idle: ADI 00:.*: 8 vectors" 10; then
 		js=$("$IMSVM" stat p1 --json | tr -d ' \n')
@@ -468,11 +432,8 @@ if [ ! -x "$SIM" ]; then
 else
 	# ADI A raises IMS entry 1 (vector 0x41) 50 times a second throughout:
 	# interrupts keep flowing on it while B comes and goes.
-	"$SIM" --socket-path="$TMP/a.sock" >"$TMP/a.simlog" 2>&1 &
-	pids="$pids $!"
-	"$SIM" --socket-path="$TMP/b.sock" >"$TMP/b.simlog" 2>&1 &
-	pids="$pids $!"
-	wait_path "$TMP/a.sock" && wait_path "$TMP/b.sock"
+	start_sim a
+	start_sim b
 	if start_vm h1 --cpus 2 --vfio-user "$TMP/a.sock" --cmdline "smp pvic=4 storm=50"; then
 		out=$("$IMSVM" assign h1 --vfio-user "$TMP/b.sock" 2>&1)
 		slot=$(echo "$out" | sed -n 's/^h1: assigned vfio-user1 at 00:\(..\)\.0$/\1/p')
@@ -520,10 +481,8 @@ else
 		fi
 
 		# A device whose server died is listed as failed and can be unassigned.
-		"$SIM" --socket-path="$TMP/d.sock" >"$TMP/d.simlog" 2>&1 &
-		dsim=$!
-		pids="$pids $dsim"
-		wait_path "$TMP/d.sock"
+		start_sim d
+		dsim=$sim_pid
 		dev=$("$IMSVM" assign h1 --vfio-user "$TMP/d.sock" --json |
 			sed -n 's/.*"device": "\(vfio-user[0-9]*\)".*/\1/p')
 		wait_log "$TMP/h1.log" "idle: first irq" 300

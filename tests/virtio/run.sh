@@ -245,7 +245,9 @@ case "$kicks" in
 esac
 
 if [ $status -ne 0 ] || ! grep -q 'VIRTIO-GUEST: done' "$log"; then
-	echo "virtio: imsvm exit status $status (guest done: $(grep -c 'VIRTIO-GUEST: done' "$log"))"
+	echo "virtio: imsvm exit status $status (guest done: $(grep -c 'VIRTIO-GUEST: done' "$log")); its messages and the last console lines:"
+	grep 'imsvm: ' "$log" | grep -v 'imsvm: info' | head -n 20 | sed 's/^/  ! /'
+	tail -n 15 "$log" | sed 's/^/  ! /'
 fi
 rm -rf "$tmp"
 exit $failed

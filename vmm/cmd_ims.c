@@ -13,23 +13,10 @@ void cmd__usage_ims(FILE *f)
 	      "the KVM GSI it is routed through (- with --irq-delivery=relay).\n", f);
 }
 
-int cmd__ims(int argc, char **argv)
+static void print_ims(json_object *r)
 {
-	struct cmd_opts o;
-	json_object *r, *vecs;
-	int ret;
+	json_object *vecs;
 
-	ret = cmd__parse(argc, argv, cmd__usage_ims, NULL, true, 0, &o);
-	if (ret)
-		return ret > 0 ? 0 : EXIT_USAGE;
-	ret = cmd__call(&o, "ims", NULL, &r);
-	if (ret)
-		return ret;
-	if (o.json) {
-		cmd__print_json(r);
-		json_object_put(r);
-		return 0;
-	}
 	printf("%-9s %-12s %8s %7s %6s %6s %-6s %5s\n", "ADI", "DEVICE", "IMS", "HANDLE", "DEST",
 	       "VECTOR", "MASKED", "GSI");
 	if (json_object_object_get_ex(r, "vectors", &vecs) && vecs) {
@@ -46,6 +33,9 @@ int cmd__ims(int argc, char **argv)
 		}
 		printf("%zu vector(s)\n", json_object_array_length(vecs));
 	}
-	json_object_put(r);
-	return 0;
+}
+
+int cmd__ims(int argc, char **argv)
+{
+	return cmd__show(argc, argv, cmd__usage_ims, "ims", print_ims);
 }

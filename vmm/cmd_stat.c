@@ -117,24 +117,11 @@ static void print_pvic(json_object *r)
 	}
 }
 
-int cmd__stat(int argc, char **argv)
+static void print_stat(json_object *r)
 {
-	struct cmd_opts o;
-	json_object *r, *mem;
+	json_object *mem;
 	char up[32], g[32], res[32], rss[32], peak[32];
-	int ret;
 
-	ret = cmd__parse(argc, argv, cmd__usage_stat, NULL, true, 0, &o);
-	if (ret)
-		return ret > 0 ? 0 : EXIT_USAGE;
-	ret = cmd__call(&o, "stat", NULL, &r);
-	if (ret)
-		return ret;
-	if (o.json) {
-		cmd__print_json(r);
-		json_object_put(r);
-		return 0;
-	}
 	cmd__human_ms((u64)MAX(cmd__int(r, "uptime_ms"), 0), up, sizeof(up));
 	printf("VM %s (pid %s): %s, up %s\n", cmd__str(r, "name"), cmd__str(r, "pid"),
 	       cmd__str(r, "state"), up);
@@ -150,6 +137,9 @@ int cmd__stat(int argc, char **argv)
 	}
 	print_vcpus(r);
 	print_pvic(r);
-	json_object_put(r);
-	return 0;
+}
+
+int cmd__stat(int argc, char **argv)
+{
+	return cmd__show(argc, argv, cmd__usage_stat, "stat", print_stat);
 }

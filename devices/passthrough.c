@@ -69,6 +69,9 @@ void passthrough__stats(struct passthrough *pt, struct pt_stats *out)
 	__atomic_load(&pt->st.trapped_writes, &out->trapped_writes, __ATOMIC_RELAXED);
 	__atomic_load(&pt->st.backend_errors, &out->backend_errors, __ATOMIC_RELAXED);
 	__atomic_load(&pt->st.bad_accesses, &out->bad_accesses, __ATOMIC_RELAXED);
+	/* The MSI-X table counts its own; a vector it could not route is a backend error. */
+	out->backend_errors += __atomic_load_n(&pt->msix.st.route_errors, __ATOMIC_RELAXED);
+	out->bad_accesses += __atomic_load_n(&pt->msix.st.bad_accesses, __ATOMIC_RELAXED);
 	__atomic_load(&pt->st.mapped_slots, &out->mapped_slots, __ATOMIC_RELAXED);
 }
 
@@ -137,7 +140,7 @@ static void pt_free(struct passthrough *pt)
 	pt->registered = false;
 	pt_ims__teardown(pt);
 	release_backend(pt);
-	free(pt->msix.table);
+	msix__exit(&pt->msix);
 	irq_routing__put(pt->routing);
 	pthread_rwlock_destroy(&pt->backend_lock);
 	pthread_mutex_destroy(&pt->map_lock);

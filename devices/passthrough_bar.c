@@ -74,14 +74,15 @@ static const struct bus_ops trap_ops = {
 /* Does [off, off + PT_PAGE) hold part of the MSI-X table or PBA of this BAR? */
 static bool msix_page(const struct passthrough *pt, unsigned int bar, u64 off)
 {
-	const struct pt_msix *m = &pt->msix;
+	const struct msix *m = &pt->msix;
 
-	if (!m->present)
+	if (!pt->msix_present)
 		return false;
-	if (m->table_bar == bar && ranges_overlap(off, PT_PAGE, m->table_off, (u64)m->nvec * 16))
+	if (m->table_bar == bar && ranges_overlap(off, PT_PAGE, m->table_off,
+						  msix__table_size(m->nvec)))
 		return true;
 	return m->pba_bar == bar &&
-	       ranges_overlap(off, PT_PAGE, m->pba_off, ALIGN_UP((u64)m->nvec, 64) / 8);
+	       ranges_overlap(off, PT_PAGE, m->pba_off, msix__pba_size(m->nvec));
 }
 
 /* Host address of a page wholly inside one of our area mmaps, or NULL. */

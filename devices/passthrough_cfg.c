@@ -72,28 +72,24 @@ static int add_msix(struct passthrough *pt, const u8 *dcfg, u8 off)
 {
 	u16 ctrl = get16(dcfg, off + PCI_MSIX_FLAGS);
 	u32 table = get32(dcfg, off + PCI_MSIX_TABLE), pba = get32(dcfg, off + PCI_MSIX_PBA);
-	u8 body[12] = { 0 }, wmask[12] = { 0 };
+	u8 table_bar = table & PCI_MSIX_TABLE_BIR, pba_bar = pba & PCI_MSIX_PBA_BIR;
 	int ret;
 
-	pt->msix.nvec = (u16)((ctrl & PCI_MSIX_FLAGS_QSIZE) + 1);
-	pt->msix.table_bar = table & PCI_MSIX_TABLE_BIR;
-	pt->msix.table_off = table & PCI_MSIX_TABLE_OFFSET;
-	pt->msix.pba_bar = pba & PCI_MSIX_PBA_BIR;
-	pt->msix.pba_off = pba & PCI_MSIX_PBA_OFFSET;
-	if (pt->msix.table_bar >= PCI_NR_BARS || pt->msix.pba_bar >= PCI_NR_BARS) {
-		pr_warn("%s: MSI-X table in BAR %u / PBA in BAR %u: hidden", pt->name,
-			pt->msix.table_bar, pt->msix.pba_bar);
+	if (table_bar >= PCI_NR_BARS || pba_bar >= PCI_NR_BARS) {
+		pr_warn("%s: MSI-X table in BAR %u / PBA in BAR %u: hidden", pt->name, table_bar,
+			pba_bar);
 		return 0;
 	}
-	pci__cfg_set16(body, PCI_MSIX_FLAGS, ctrl & PCI_MSIX_FLAGS_QSIZE);
-	pci__cfg_set32(body, PCI_MSIX_TABLE, table);
-	pci__cfg_set32(body, PCI_MSIX_PBA, pba);
-	pci__cfg_set16(wmask, PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
-	ret = pci__add_capability(&pt->pdev, PCI_CAP_ID_MSIX, body, sizeof(body), wmask);
+	/* The emulated table and capability say what the device's do (same BARs, offsets, size). */
+	ret = msix__init(&pt->msix, pt->routing, (u16)((ctrl & PCI_MSIX_FLAGS_QSIZE) + 1),
+			 table_bar, table & PCI_MSIX_TABLE_OFFSET, pba_bar,
+			 pba & PCI_MSIX_PBA_OFFSET, &pt_msix_ops, pt);
 	if (ret < 0)
 		return ret;
-	pt->msix.present = true;
-	pt->msix.cap = (u8)ret;
+	ret = msix__add_capability(&pt->msix, &pt->pdev);
+	if (ret < 0)
+		return ret;
+	pt->msix_present = true;
 	return 0;
 }
 
@@ -242,7 +238,7 @@ static void pt_config_write(struct pci_device *dev, u32 offset, const void *data
 			pt__count(&pt->st.backend_errors);
 	}
 	if ((pt->msi.present && overlaps(offset, len, pt->msi.cap, pt->msi.len)) ||
-	    (pt->msix.present && overlaps(offset, len, pt->msix.cap, 12)))
+	    (pt->msix_present && overlaps(offset, len, pt->msix.cap, 12)))
 		pt_msi__config_write(pt, offset, len);
 }
 

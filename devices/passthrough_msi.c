@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Passthrough interrupts. MSI and MSI-X are emulated: the guest programs
- * our capability and our shadow of the MSI-X table (its pages trap), and
+ * our capability and our shadow of the MSI-X table (its pages trap; the
+ * table logic is devices/msix.c's, shared with virtio-pci), and
  * each vector becomes a KVM MSI route bound to an eventfd that the backend
  * signals (SET_IRQS DATA_EVENTFD), through an interrupt group
  * (vmm/irq_routing.h): no device interrupt ever exits to imsvm. A masked
  * vector's irqfd is detached; the eventfd keeps counting and KVM delivers
  * the pending event when it is attached again. Enabling N vectors is one
  * SET_IRQS and one routing push. INTx is an irqfd with resample on the
- * IOAPIC pin of the slot. All under irq_lock.
+ * IOAPIC pin of the slot. MSI and INTx under irq_lock.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ static int intx_on(struct passthrough *pt)
 	struct pt_intx *x = &pt->intx;
 	int ret;
 
-	if (!x->present || x->attached || x->trigger < 0 || pt->msi.enabled || pt->msix.enabled)
+	if (!x->present || x->attached || x->trigger < 0 || pt->msi.enabled || pt->msix_on)
 		return 0;
 	/* The device signals trigger; KVM signals resample at EOI, which unmasks the line. */
 	ret = pt__be_set_irqs(pt, VFIO_PCI_INTX_IRQ_INDEX, SET_TRIGGER_FDS, 0, 1, &x->trigger);
@@ -64,27 +65,35 @@ static int intx_on(struct passthrough *pt)
 	return 0;
 }
 
-/* Bind @n notifiers of @g on the device, then route them. irq_lock held. */
-static int group_enable(struct passthrough *pt, u32 index, unsigned int n, struct irq_group **out)
+/* Hand the @n notifiers of @g to the device (SET_IRQS). irq_lock held. */
+static int bind_notifiers(struct passthrough *pt, u32 index, unsigned int n, struct irq_group *g)
 {
-	struct irq_group *g;
 	int *fds, ret;
 
-	ret = irq_group__create(pt->routing, n, &g);
-	if (ret < 0)
-		return ret;
 	fds = calloc(n, sizeof(*fds));
-	if (!fds) {
-		irq_group__destroy(g);
+	if (!fds)
 		return -ENOMEM;
-	}
 	for (unsigned int i = 0; i < n; i++)
 		fds[i] = irq_group__notifier(g, i);
 	ret = pt__be_set_irqs(pt, index, SET_TRIGGER_FDS, 0, n, fds);
 	free(fds);
-	if (ret < 0) {
+	if (ret < 0)
 		pr_warn("%s: enabling %u vectors of IRQ index %u: %s", pt->name, n, index,
 			strerror(-ret));
+	return ret;
+}
+
+/* Create a group of @n vectors and bind its notifiers on the device. irq_lock held. */
+static int group_enable(struct passthrough *pt, u32 index, unsigned int n, struct irq_group **out)
+{
+	struct irq_group *g;
+	int ret;
+
+	ret = irq_group__create(pt->routing, n, &g);
+	if (ret < 0)
+		return ret;
+	ret = bind_notifiers(pt, index, n, g);
+	if (ret < 0) {
 		irq_group__destroy(g);
 		return ret;
 	}
@@ -92,100 +101,68 @@ static int group_enable(struct passthrough *pt, u32 index, unsigned int n, struc
 	return 0;
 }
 
+/* Tell the device (unless it failed) that index @index signals nothing. irq_lock held. */
+static void unbind_index(struct passthrough *pt, u32 index)
+{
+	if (!atomic_load(&pt->failed) &&
+	    pt__be_set_irqs(pt, index, SET_DISABLE, 0, 0, NULL) < 0)
+		pt__count(&pt->st.backend_errors);
+}
+
 static void group_disable(struct passthrough *pt, u32 index, struct irq_group **g)
 {
 	if (!*g)
 		return;
-	if (!atomic_load(&pt->failed) &&
-	    pt__be_set_irqs(pt, index, SET_DISABLE, 0, 0, NULL) < 0)
-		pt__count(&pt->st.backend_errors);
+	unbind_index(pt, index);
 	irq_group__destroy(*g);
 	*g = NULL;
 }
 
-/* ---- MSI-X ---- */
+/*
+ * ---- MSI-X ----
+ * The table, PBA, Enable and Function Mask are devices/msix.c's, as for
+ * virtio-pci; what is passthrough's is telling the device, through these
+ * ops (called under the table's lock, before irq_lock).
+ */
 
-static void msix_stage(struct passthrough *pt, unsigned int i)
+static int msix_bind(void *opaque, struct irq_group *g)
 {
-	const u32 *e = &pt->msix.table[i * 4];
-	bool masked = pt->msix.fmask || (e[3] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	struct passthrough *pt = opaque;
+	int ret;
 
-	if (irq_group__update(pt->msix.group, i, e[0] | (u64)e[1] << 32, e[2], masked) < 0)
-		pt__count(&pt->st.backend_errors);	/* no GSI left: the vector stays silent */
-}
-
-static void msix_commit(struct passthrough *pt)
-{
-	if (irq_group__commit(pt->msix.group) < 0)
-		pt__count(&pt->st.backend_errors);
-}
-
-static void msix_control(struct passthrough *pt)
-{
-	u16 ctrl = pci__cfg_get16(&pt->pdev, pt->msix.cap + PCI_MSIX_FLAGS);
-	bool enable = ctrl & PCI_MSIX_FLAGS_ENABLE, fmask = ctrl & PCI_MSIX_FLAGS_MASKALL;
-	bool was = pt->msix.enabled;
-
-	pt->msix.fmask = fmask;
-	if (enable && !was) {
-		intx_off(pt);
-		if (group_enable(pt, VFIO_PCI_MSIX_IRQ_INDEX, pt->msix.nvec, &pt->msix.group) < 0) {
-			(void)intx_on(pt);
-			return;
-		}
-		pt->msix.enabled = true;
-	} else if (!enable && was) {
-		group_disable(pt, VFIO_PCI_MSIX_IRQ_INDEX, &pt->msix.group);
-		pt->msix.enabled = false;
+	pthread_mutex_lock(&pt->irq_lock);
+	intx_off(pt);
+	ret = bind_notifiers(pt, VFIO_PCI_MSIX_IRQ_INDEX, pt->msix.nvec, g);
+	if (ret < 0)
 		(void)intx_on(pt);
-		return;
-	} else if (!enable) {
-		return;
-	}
-	/* All vectors in one batch: one routing push. */
-	for (unsigned int i = 0; i < pt->msix.nvec; i++)
-		msix_stage(pt, i);
-	msix_commit(pt);
+	else
+		pt->msix_on = true;
+	pthread_mutex_unlock(&pt->irq_lock);
+	return ret;
 }
+
+static void msix_unbind(void *opaque, struct irq_group *g)
+{
+	struct passthrough *pt = opaque;
+
+	(void)g;
+	pthread_mutex_lock(&pt->irq_lock);
+	unbind_index(pt, VFIO_PCI_MSIX_IRQ_INDEX);
+	pt->msix_on = false;
+	if (!pt->irq_closing)
+		(void)intx_on(pt);
+	pthread_mutex_unlock(&pt->irq_lock);
+}
+
+const struct msix_ops pt_msix_ops = {
+	.bind = msix_bind,
+	.unbind = msix_unbind,
+};
 
 bool pt_msix__access(struct passthrough *pt, unsigned int bar, u64 off, void *data, u32 len,
 		     bool write)
 {
-	struct pt_msix *m = &pt->msix;
-	u64 table_len = (u64)m->nvec * 16, pba_len = ALIGN_UP((u64)m->nvec, 64) / 8;
-
-	if (!m->present)
-		return false;
-	if (bar == m->table_bar && off >= m->table_off && off - m->table_off < table_len) {
-		u64 rel = off - m->table_off;
-		unsigned int i = (unsigned int)(rel / 16), dw = (unsigned int)(rel % 16) / 4;
-
-		if ((len != 4 && len != 8) || !IS_ALIGNED(rel, len)) {
-			pt__count(&pt->st.bad_accesses);
-			if (!write)
-				memset(data, 0xFF, len);
-			return true;
-		}
-		pthread_mutex_lock(&pt->irq_lock);
-		if (write) {
-			memcpy(&m->table[i * 4 + dw], data, len);
-			if (m->enabled && m->group) {
-				msix_stage(pt, i);
-				msix_commit(pt);
-			}
-		} else {
-			memcpy(data, &m->table[i * 4 + dw], len);
-		}
-		pthread_mutex_unlock(&pt->irq_lock);
-		return true;
-	}
-	if (bar == m->pba_bar && off >= m->pba_off && off - m->pba_off < pba_len) {
-		/* Pending events wait in the eventfds, delivered on unmask: none to show. */
-		if (!write)
-			memset(data, 0, len);
-		return true;
-	}
-	return false;
+	return pt->msix_present && msix__access(&pt->msix, bar, off, data, len, write);
 }
 
 /* ---- MSI ---- */
@@ -245,9 +222,10 @@ static void msi_control(struct passthrough *pt)
 
 void pt_msi__config_write(struct passthrough *pt, u32 offset, u32 len)
 {
+	/* Outside irq_lock: MSI-X's lock comes first. */
+	if (pt->msix_present)
+		msix__config_write(&pt->msix, &pt->pdev, offset, len);
 	pthread_mutex_lock(&pt->irq_lock);
-	if (pt->msix.present && offset < pt->msix.cap + 12u && pt->msix.cap < offset + len)
-		msix_control(pt);
 	if (pt->msi.present && offset < pt->msi.cap + (u32)pt->msi.len &&
 	    pt->msi.cap < offset + len)
 		msi_control(pt);
@@ -260,13 +238,6 @@ int pt_msi__setup(struct passthrough *pt)
 {
 	struct vfio_irq_info ii = { 0 };
 
-	if (pt->msix.present) {
-		pt->msix.table = calloc((size_t)pt->msix.nvec * 4, sizeof(u32));
-		if (!pt->msix.table)
-			return -ENOMEM;
-		for (unsigned int i = 0; i < pt->msix.nvec; i++)
-			pt->msix.table[i * 4 + 3] = PCI_MSIX_ENTRY_CTRL_MASKBIT;
-	}
 	/* INTx only if the device has a pin and the backend can signal it. */
 	if (pt->intx.present &&
 	    (pt->ops->irq_info(pt->b, VFIO_PCI_INTX_IRQ_INDEX, &ii) < 0 || ii.count == 0 ||
@@ -298,8 +269,12 @@ int pt_intx__setup(struct passthrough *pt)
 void pt_irq__teardown(struct passthrough *pt)
 {
 	pthread_mutex_lock(&pt->irq_lock);
-	group_disable(pt, VFIO_PCI_MSIX_IRQ_INDEX, &pt->msix.group);
-	pt->msix.enabled = false;
+	pt->irq_closing = true;
+	pthread_mutex_unlock(&pt->irq_lock);
+	/* MSI-X off (its unbind tells the device), before irq_lock: lock order. */
+	if (pt->msix_present)
+		msix__reset(&pt->msix);
+	pthread_mutex_lock(&pt->irq_lock);
 	group_disable(pt, VFIO_PCI_MSI_IRQ_INDEX, &pt->msi.group);
 	pt->msi.enabled = false;
 	if (pt->intx.attached) {

@@ -7,7 +7,8 @@
  * Locks, in the order they are taken:
  *   PCI root mutex (config hooks, bar_remap run under it)
  *   -> map_lock (BAR mappings)  -> bus locks, mem_slots
- *   -> irq_lock (MSI/MSI-X/INTx state) -> backend_lock (read) -> irq_routing
+ *   -> the MSI-X table's lock (devices/msix.c; its bind/unbind ops take irq_lock)
+ *   -> irq_lock (MSI/INTx state, msix_on) -> backend_lock (read) -> irq_routing
  * Trapped BAR handlers run with no lock and take only irq_lock and
  * backend_lock. Teardown (event loop thread) sets `failed` first, so a
  * handler in flight finishes at once (a dead backend answers -ENODEV), then
@@ -19,6 +20,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "devices/msix.h"
 #include "devices/passthrough.h"
 #include "devices/pci.h"
 #include "vmm/device.h"
@@ -59,17 +61,6 @@ struct pt_bar {
 	u64 gpa;			/* where it decodes, PCI_BAR_UNMAPPED */
 };
 
-struct pt_msix {
-	bool present;
-	u8 cap;				/* offset of our emulated capability */
-	u16 nvec;
-	u8 table_bar, pba_bar;
-	u32 table_off, pba_off;
-	bool enabled, fmask;
-	u32 *table;			/* 4 dwords per vector: addr lo, hi, data, ctrl */
-	struct irq_group *group;
-};
-
 struct pt_msi {
 	bool present;
 	u8 cap, len;
@@ -107,7 +98,10 @@ struct passthrough {
 
 	pthread_mutex_t irq_lock;
 	struct irq_routing *routing;
-	struct pt_msix msix;
+	struct msix msix;		/* table, PBA, capability: devices/msix.c */
+	bool msix_present;
+	bool msix_on;			/* the device's MSI-X vectors bound (irq_lock) */
+	bool irq_closing;		/* teardown began: INTx stays off (irq_lock) */
 	struct pt_msi msi;
 	struct pt_intx intx;
 
@@ -136,6 +130,7 @@ void pt_bar__unmap_all(struct passthrough *pt);		/* slots and traps out of the g
 void pt_bar__release(struct passthrough *pt);		/* munmap, close fds */
 
 /* passthrough_msi.c */
+extern const struct msix_ops pt_msix_ops;	/* binds the vectors on the device */
 int __must_check pt_msi__setup(struct passthrough *pt);	/* after config build */
 int __must_check pt_intx__setup(struct passthrough *pt);	/* after PCI registration */
 void pt_msi__config_write(struct passthrough *pt, u32 offset, u32 len);

@@ -34,14 +34,31 @@ static int bad_reply(struct vfu_client *c, struct vfu_msg *m, const char *what)
 	return -EPROTO;
 }
 
-/* Replies that must not carry fds: drop any that came (libvfio-user closes them too). */
-static void drop_fds(struct vfu_client *c, struct vfu_msg *m)
+/*
+ * Done with a reply: fds it carried are dropped (libvfio-user closes them
+ * too) and counted as a protocol error, and the message freed.
+ */
+static void reply_done(struct vfu_client *c, struct vfu_msg *m)
 {
-	if (!m->nfds)
-		return;
-	vfu_msg__close_fds(m);
+	if (m->nfds) {
+		vfu_msg__close_fds(m);
+		pthread_mutex_lock(&c->lock);
+		c->stats.proto_errors++;
+		pthread_mutex_unlock(&c->lock);
+	}
+	vfu_msg__release(m);
+}
+
+/* Take [@iova, +@size) off the DMA list: the server may no longer reach it through us. */
+static void forget_dma(struct vfu_client *c, u64 iova, u64 size)
+{
 	pthread_mutex_lock(&c->lock);
-	c->stats.proto_errors++;
+	for (unsigned int i = 0; i < c->nr_dma; i++) {
+		if (c->dma[i].iova == iova && c->dma[i].size == size) {
+			c->dma[i] = c->dma[--c->nr_dma];
+			break;
+		}
+	}
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -59,13 +76,12 @@ int vfu_client__device_info(struct vfu_client *c, struct vfio_device_info *out)
 	r = (const void *)m.payload;
 	if (m.len < sizeof(*r))
 		return bad_reply(c, &m, "DEVICE_GET_INFO");
-	drop_fds(c, &m);
 	memset(out, 0, sizeof(*out));
 	out->argsz = sizeof(*out);
 	out->flags = r->flags;
 	out->num_regions = r->num_regions;
 	out->num_irqs = r->num_irqs;
-	vfu_msg__release(&m);
+	reply_done(c, &m);
 	return 0;
 }
 
@@ -184,8 +200,7 @@ int vfu_client__region_info(struct vfu_client *c, u32 index, struct vfu_region *
 			out->areas[0].size = out->size;
 			out->nr_areas = 1;
 		}
-		drop_fds(c, &m);
-		vfu_msg__release(&m);
+		reply_done(c, &m);
 		return 0;
 	}
 	pr_warn("vfio-user %s: region %u info keeps growing", c->name, index);
@@ -204,9 +219,8 @@ int vfu_client__irq_info(struct vfu_client *c, u32 index, struct vfio_irq_info *
 		return ret;
 	if (m.len < sizeof(*out))
 		return bad_reply(c, &m, "GET_IRQ_INFO");
-	drop_fds(c, &m);
 	memcpy(out, m.payload, sizeof(*out));
-	vfu_msg__release(&m);
+	reply_done(c, &m);
 	return 0;
 }
 
@@ -224,8 +238,7 @@ static int set_irqs_one(struct vfu_client *c, u32 index, u32 flags, u32 start, u
 				   fds, nfds, &m);
 	if (ret < 0)
 		return ret;
-	drop_fds(c, &m);
-	vfu_msg__release(&m);
+	reply_done(c, &m);
 	return 0;
 }
 
@@ -294,9 +307,8 @@ int vfu_client__region_read(struct vfu_client *c, u32 region, u64 offset, void *
 		if (m.len != sizeof(*r) + req.count || r->count != req.count ||
 		    r->offset != req.offset || r->region != region)
 			return bad_reply(c, &m, "REGION_READ");
-		drop_fds(c, &m);
 		memcpy((u8 *)buf + done, r->data, req.count);
-		vfu_msg__release(&m);
+		reply_done(c, &m);
 		done += req.count;
 	}
 	return 0;
@@ -320,8 +332,7 @@ int vfu_client__region_write(struct vfu_client *c, u32 region, u64 offset, const
 		if (ret < 0)
 			return ret;
 		/* The spec's reply echoes the 16-byte header; tolerate servers that send less. */
-		drop_fds(c, &m);
-		vfu_msg__release(&m);
+		reply_done(c, &m);
 		done += req.count;
 	}
 	return 0;
@@ -361,18 +372,10 @@ int vfu_client__dma_map(struct vfu_client *c, u64 iova, u64 size, int fd, u64 fd
 	ret = vfu_client__transact(c, VFIO_USER_DMA_MAP, &req, sizeof(req), NULL, 0,
 				   fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0, &m);
 	if (ret < 0) {
-		pthread_mutex_lock(&c->lock);
-		for (unsigned int i = 0; i < c->nr_dma; i++) {
-			if (c->dma[i].iova == iova && c->dma[i].size == size) {
-				c->dma[i] = c->dma[--c->nr_dma];
-				break;
-			}
-		}
-		pthread_mutex_unlock(&c->lock);
+		forget_dma(c, iova, size);
 		return ret;
 	}
-	drop_fds(c, &m);
-	vfu_msg__release(&m);
+	reply_done(c, &m);
 	return 0;
 }
 
@@ -384,19 +387,11 @@ int vfu_client__dma_unmap(struct vfu_client *c, u64 iova, u64 size)
 
 	ret = vfu_client__transact(c, VFIO_USER_DMA_UNMAP, &req, sizeof(req), NULL, 0, NULL, 0,
 				   &m);
-	/* Whatever the server said, it must not reach this range through us any more. */
-	pthread_mutex_lock(&c->lock);
-	for (unsigned int i = 0; i < c->nr_dma; i++) {
-		if (c->dma[i].iova == iova && c->dma[i].size == size) {
-			c->dma[i] = c->dma[--c->nr_dma];
-			break;
-		}
-	}
-	pthread_mutex_unlock(&c->lock);
+	/* Whatever the server said. */
+	forget_dma(c, iova, size);
 	if (ret < 0)
 		return ret;
-	drop_fds(c, &m);
-	vfu_msg__release(&m);
+	reply_done(c, &m);
 	return 0;
 }
 
@@ -435,7 +430,6 @@ int vfu_client__reset(struct vfu_client *c)
 	ret = vfu_client__transact(c, VFIO_USER_DEVICE_RESET, NULL, 0, NULL, 0, NULL, 0, &m);
 	if (ret < 0)
 		return ret;
-	drop_fds(c, &m);
-	vfu_msg__release(&m);
+	reply_done(c, &m);
 	return 0;
 }

@@ -200,6 +200,16 @@ static u8 *pvh_image(size_t *size)
 	return test_elf_build(&t, size);
 }
 
+/* The image @t describes fails to load with @err and one line naming @needle. */
+static void expect_elf_fails(const struct test_elf *t, int err, const char *needle)
+{
+	size_t size;
+	u8 *img = test_elf_build(t, &size);
+
+	expect_load_fails(img, size, RAM, err, needle);
+	free(img);
+}
+
 Test(boot_elf, empty_file)
 {
 	u8 b[1] = { 0 };
@@ -261,15 +271,11 @@ Test(boot_elf, corrupt_or_missing_notes)
 	u8 *img;
 
 	t.pvh_descsz = 2;
-	img = test_elf_build(&t, &size);
-	expect_load_fails(img, size, RAM, -ENOEXEC, "PVH entry note");
-	free(img);
+	expect_elf_fails(&t, -ENOEXEC, "PVH entry note");
 
 	t.pvh_descsz = 8;
 	t.pvh_entry = 0x100000000ULL;
-	img = test_elf_build(&t, &size);
-	expect_load_fails(img, size, RAM, -ENOEXEC, "32-bit address");
-	free(img);
+	expect_elf_fails(&t, -ENOEXEC, "32-bit address");
 
 	/* namesz claims more bytes than the note segment holds. */
 	t = test_elf_pvh();
@@ -292,61 +298,41 @@ Test(boot_elf, corrupt_or_missing_notes)
 Test(boot_elf, entry_outside_segments)
 {
 	struct test_elf t = test_elf_pvh();
-	size_t size;
-	u8 *img;
 
 	t.pvh_entry = 0x500000;
-	img = test_elf_build(&t, &size);
-	expect_load_fails(img, size, RAM, -ENOEXEC, "not inside a loadable segment");
-	free(img);
+	expect_elf_fails(&t, -ENOEXEC, "not inside a loadable segment");
 
 	t.pvh_note = false;
 	t.entry = 0x5000;
-	img = test_elf_build(&t, &size);
-	expect_load_fails(img, size, RAM, -ENOEXEC, "not inside a loadable segment");
-	free(img);
+	expect_elf_fails(&t, -ENOEXEC, "not inside a loadable segment");
 }
 
 Test(boot_elf, no_loadable_segment)
 {
 	struct test_elf t = test_elf_pvh();
-	size_t size;
-	u8 *img;
 
 	t.nr_segs = 0;
-	img = test_elf_build(&t, &size);
-	expect_load_fails(img, size, RAM, -ENOEXEC, "no loadable segment");
-	free(img);
+	expect_elf_fails(&t, -ENOEXEC, "no loadable segment");
 }
 
 Test(boot_elf, segment_over_boot_structures)
 {
 	struct test_elf t = test_elf_pvh();
-	size_t size;
-	u8 *img;
 
 	t.segs[1].paddr = 0x7000;	/* on boot_params / start_info */
-	img = test_elf_build(&t, &size);
-	expect_load_fails(img, size, RAM, -EINVAL, "boot structures");
-	free(img);
+	expect_elf_fails(&t, -EINVAL, "boot structures");
 }
 
 Test(boot_elf, segment_outside_ram_or_larger_than_ram)
 {
 	struct test_elf t = test_elf_pvh();
-	size_t size;
-	u8 *img;
 
 	t.segs[1].paddr = RAM - 0x1000;	/* straddles the end of RAM */
-	img = test_elf_build(&t, &size);
-	expect_load_fails(img, size, RAM, -E2BIG, "outside guest RAM");
-	free(img);
+	expect_elf_fails(&t, -E2BIG, "outside guest RAM");
 
 	t = test_elf_pvh();
 	t.segs[1].memsz = 2 * RAM;	/* a .bss larger than memory */
-	img = test_elf_build(&t, &size);
-	expect_load_fails(img, size, RAM, -E2BIG, "outside guest RAM");
-	free(img);
+	expect_elf_fails(&t, -E2BIG, "outside guest RAM");
 }
 
 Test(boot_elf, command_line_longer_than_its_slot)

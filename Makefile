@@ -27,7 +27,7 @@ CFLAGS	+= -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -I. -MMD -MP \
 LDFLAGS	?=
 # SANITIZE=1: ASan+UBSan+LSan build in build-san/ (sets O, CFLAGS, LDFLAGS).
 -include tests/fuzz/sanitize.mk
-HOST_LIBS := -lfdt -lpthread -ljson-c
+HOST_LIBS := -lfdt -lpthread -ljson-c -lseccomp
 
 # Host objects of the imsvm program, shared with the unit tests.
 # main.c holds main() only; *_test.c are criterion tests.

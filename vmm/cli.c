@@ -50,6 +50,7 @@ void cli__usage_run(FILE *f)
 	      "      --control-socket PATH  the operator control socket (default\n"
 	      "                        $XDG_RUNTIME_DIR/imsvm/NAME.sock, /run/imsvm as root)\n"
 	      "      --no-control      no control socket (imsvm list/stat/... cannot see it)\n"
+	      "      --no-seccomp      no seccomp filters (debugging; docs/reliability.md)\n"
 	      "  -q, --quiet           no informational messages\n"
 	      "      --debug           debug messages\n"
 	      "  -h, --help            this help\n"
@@ -120,7 +121,7 @@ enum opt_id {
 	OPT_KERNEL, OPT_INITRD, OPT_CMDLINE, OPT_MEM, OPT_CPUS, OPT_NAME, OPT_CONSOLE,
 	OPT_TIMEOUT, OPT_DUMP_DTB, OPT_STATS, OPT_QUIET, OPT_DEBUG, OPT_HELP,
 	OPT_VFIO_USER, OPT_VFIO, OPT_IMS_MODE, OPT_IRQ_DELIVERY, OPT_TRACE_PVIC,
-	OPT_DISK, OPT_NET, OPT_RNG, OPT_CONTROL_SOCKET, OPT_NO_CONTROL,
+	OPT_DISK, OPT_NET, OPT_RNG, OPT_CONTROL_SOCKET, OPT_NO_CONTROL, OPT_NO_SECCOMP,
 };
 
 static const struct {
@@ -152,6 +153,7 @@ static const struct {
 	{ "rng", 0, false, OPT_RNG },
 	{ "control-socket", 0, true, OPT_CONTROL_SOCKET },
 	{ "no-control", 0, false, OPT_NO_CONTROL },
+	{ "no-seccomp", 0, false, OPT_NO_SECCOMP },
 };
 
 static int set_kernel(struct cli_run *r, const char *path)
@@ -291,6 +293,9 @@ static int apply(struct cli_run *r, enum opt_id id, const char *name, const char
 	case OPT_NO_CONTROL:
 		r->cfg.no_control = true;
 		return 0;
+	case OPT_NO_SECCOMP:
+		r->cfg.seccomp = false;
+		return 0;
 	}
 	return usage_error("%s: unhandled option", name);
 }
@@ -309,6 +314,7 @@ int cli__parse_run(int argc, char **argv, const struct cli_host *host, struct cl
 	out->cfg.cmdline = "";
 	out->cfg.mem_bytes = CLI_DEFAULT_MEM_MIB * MiB;
 	out->cfg.nr_cpus = CLI_DEFAULT_CPUS;
+	out->cfg.seccomp = true;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *arg = NULL, *eq = NULL;

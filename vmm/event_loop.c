@@ -19,6 +19,7 @@
 
 #include "vmm/event_loop.h"
 #include "vmm/log.h"
+#include "vmm/seccomp.h"
 
 struct watch {
 	int fd;
@@ -99,6 +100,9 @@ static void *loop_thread(void *arg)
 	/* Process signals belong to the main thread. */
 	sigfillset(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* Before the first event: device servers and control clients reach us here. */
+	if (seccomp__install(SECCOMP_IO) < 0)
+		_exit(1);	/* the VM cannot run without its loop: status 1, VMM error */
 
 	for (;;) {
 		int n = epoll_wait(loop->epfd, evs, ARRAY_SIZE(evs), -1);

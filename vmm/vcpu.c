@@ -11,6 +11,7 @@
 #include "vmm/control.h"
 #include "vmm/kvm.h"
 #include "vmm/log.h"
+#include "vmm/seccomp.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -418,6 +419,11 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	/* Before the first KVM_RUN: from here the guest drives this thread. */
+	if (seccomp__install(SECCOMP_VCPU) < 0) {
+		vm__request_exit(vm, VM_EXIT_ERROR, 1);
+		return NULL;
+	}
 
 	while (atomic_load(&vm->exit_reason) == VM_RUNNING) {
 		int ret;

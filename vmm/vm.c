@@ -28,6 +28,7 @@
 
 #include "vmm/boot.h"
 #include "vmm/control.h"
+#include "vmm/seccomp.h"
 #include "devices/passthrough.h"
 #include "devices/pvic.h"
 #include "devices/i8042.h"
@@ -577,6 +578,8 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	bus__init(&vm->mmio_bus, "mmio");
 	device_list__init(&vm->devices);
 	atomic_store(&vm->exit_reason, VM_RUNNING);
+	/* Each thread installs its filter as it starts (vmm/seccomp.h). */
+	seccomp_enabled = cfg->seccomp;
 
 	/* Signals first: from here on SIGINT ends the VM through vm__run(). */
 	STEP("signal handlers", install_signals(vm));
@@ -727,6 +730,9 @@ int vm__run(struct vm *vm)
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout;
+	/* Every other thread runs under its own filter by now: main's last. */
+	if (seccomp__install(SECCOMP_MAIN) < 0)
+		record_exit(vm, VM_EXIT_ERROR, 1);	/* status 1: a VMM error */
 	mask_stop_signals(false);
 
 	while ((reason = atomic_load(&vm->exit_reason)) == VM_RUNNING) {

@@ -61,6 +61,7 @@ struct vm_config {
 	/* The operator control socket (vmm/control.h). */
 	const char *control_path;	/* --control-socket PATH, NULL: the default */
 	bool no_control;		/* --no-control */
+	bool seccomp;			/* per-thread filters (vmm/seccomp.h); --no-seccomp clears */
 };
 
 /* Why the VM stopped; the first reason recorded wins. */

@@ -23,7 +23,7 @@ FUZZ_CFLAGS	:= -g -O1 -std=gnu11 -D_GNU_SOURCE -I. -MMD -MP -Wall -Wextra \
 		   -Wno-unused-parameter -Wno-missing-field-initializers \
 		   -Wno-gnu-variable-sized-type-not-at-end \
 		   $(FUZZ_SAN) -fsanitize=fuzzer-no-link
-FUZZ_LIBS	:= -lfdt -lpthread -ljson-c -luring
+FUZZ_LIBS	:= -lfdt -lpthread -ljson-c -luring -lseccomp
 
 FUZZ_LIB_SRCS	:= $(sort $(IMSVM_SRCS) $(VIRTIO_SRCS) $(VFU_SRCS) $(ADISIM_SRCS) \
 		   tests/unit/fake_vm_test.c devices/pvic_fake_be_test.c)

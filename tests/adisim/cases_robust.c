@@ -314,36 +314,34 @@ int x_die_on_doorbell(void)
 	return 0;
 }
 
-int x_fail_after_3_error(void)
+/*
+ * --fail-after N: VERSION and the GET_INFO requests up to message N are
+ * answered, message N + 1 gets @want (@what names it).
+ */
+static int fails_after(unsigned int n, int want, const char *what)
 {
 	struct vfio_device_info in = { .argsz = 16 };
 	struct tclient c;
 	int ret;
 
 	CHECK(tc_connect(&c, sock0) == 0 && tc_version(&c, false, 4096) == 0, "VERSION (1)");
-	CHECK(tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL) == 0,
-	      "message 2 failed");
-	CHECK(tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL) == 0,
-	      "message 3 failed");
+	for (unsigned int i = 2; i <= n; i++)
+		CHECK(tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0,
+				 NULL) == 0, "message %u failed", i);
 	ret = tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL);
 	tc_close(&c);
-	CHECK(ret == -EIO, "message 4: got %d, want -EIO", ret);
+	CHECK(ret == want, "message %u: got %d, want %s", n + 1, ret, what);
 	return 0;
+}
+
+int x_fail_after_3_error(void)
+{
+	return fails_after(3, -EIO, "-EIO");
 }
 
 int x_fail_after_2_die(void)
 {
-	struct vfio_device_info in = { .argsz = 16 };
-	struct tclient c;
-	int ret;
-
-	CHECK(tc_connect(&c, sock0) == 0 && tc_version(&c, false, 4096) == 0, "VERSION (1)");
-	CHECK(tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL) == 0,
-	      "message 2 failed");
-	ret = tc_request(&c, VFIO_USER_DEVICE_GET_INFO, &in, 16, NULL, 0, NULL, 0, NULL);
-	tc_close(&c);
-	CHECK(ret == -ECONNRESET, "message 3: got %d, want the connection to die", ret);
-	return 0;
+	return fails_after(2, -ECONNRESET, "the connection to die");
 }
 
 int x_storm_option(void)

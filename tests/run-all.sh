@@ -67,13 +67,14 @@ count_line()
 	esac
 }
 
-declare -A suite_t0
+declare -A suite_t0 suite_snap
 
 suite_begin()
 {
 	suite=$1
 	suite_started[$suite]=1
 	suite_t0[$suite]=$SECONDS
+	suite_snap[$suite]="$npass $nfail $nskip"
 	spass=0 sfail=0 sskip=0
 	echo "== $suite"
 }
@@ -229,9 +230,6 @@ done
 run_emulated_batch()
 {
 	local cmds=() s name why status
-	for s in "${emulated_suites[@]}"; do
-		cmds+=("$(suite_cmd "${s%%|*}" "${s#*|}")")
-	done
 	why=
 	if ! command -v qemu-system-x86_64 >/dev/null; then
 		why="qemu-system-x86_64 is not installed (make deps)"
@@ -253,16 +251,41 @@ run_emulated_batch()
 		return
 	fi
 
-	echo "== booting the emulated machine for: $(for s in "${emulated_suites[@]}"; do printf '%s ' "${s%%|*}"; done)"
-	tally < <(tests/harness/run-emulated.sh -t "${HARNESS_TIMEOUT:-1800}" "${cmds[@]}"; echo "IMSVM-BATCH-STATUS $?")
-	for s in "${emulated_suites[@]}"; do
+	# The emulated machine may hang or die (a QEMU hang, or a test that
+	# wedges it): then the suite it was in loses its partial results and
+	# the machine is booted once more for that suite and those after it.
+	local attempt todo=("${emulated_suites[@]}") remaining hung=
+	for attempt in 1 2; do
+		cmds=()
+		for s in "${todo[@]}"; do
+			cmds+=("$(suite_cmd "${s%%|*}" "${s#*|}")")
+		done
+		echo "== booting the emulated machine (attempt $attempt) for: $(for s in "${todo[@]}"; do printf '%s ' "${s%%|*}"; done)"
+		suite=
+		tally < <(HARNESS_RETRY=0 HARNESS_ATTEMPT_BASE=$((attempt - 1)) tests/harness/run-emulated.sh \
+			-t "${HARNESS_TIMEOUT:-1800}" "${cmds[@]}"; echo "IMSVM-BATCH-STATUS $?")
+		remaining=()
+		for s in "${todo[@]}"; do
+			[ -n "${suite_ended[${s%%|*}]:-}" ] || remaining+=("$s")
+		done
+		[ ${#remaining[@]} -eq 0 ] && return
+		if [ -n "$suite" ]; then
+			hung=$suite
+			read -r npass nfail nskip <<<"${suite_snap[$hung]}"
+			unset "suite_started[$hung]"
+			suite=
+			echo "-- the emulated machine did not finish suite $hung: its results above do not count"
+		fi
+		[ $attempt = 2 ] && break
+		echo "-- !!! booting the emulated machine once more for the suites it did not finish"
+		todo=("${remaining[@]}")
+	done
+	for s in "${remaining[@]}"; do
 		name=${s%%|*}
-		[ -n "${suite_ended[$name]:-}" ] && continue
-		if [ -n "${suite_started[$name]:-}" ]; then
-			suite=$name
-			count_line "FAIL $name: cut off, the emulated machine did not finish it (see harness: lines)"
+		suite_begin "$name"
+		if [ "$name" = "$hung" ]; then
+			count_line "FAIL $name: cut off, the emulated machine hung or died during it (see harness: lines)"
 		else
-			suite_begin "$name"
 			count_line "SKIPPED $name: the emulated machine failed before running it (see harness: lines)"
 		fi
 		suite=

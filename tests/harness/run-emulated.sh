@@ -22,7 +22,8 @@
 #
 # Environment: HARNESS_MEM (default 6G), HARNESS_SMP (2), BOOT_TIMEOUT
 # (180), STALL_TIMEOUT (420: more than one real-Linux boot may take),
-# LOCKUP_LIMIT (120).
+# LOCKUP_LIMIT (120), HARNESS_RETRY (1; 0: no retry, the caller retries, as
+# run-all.sh does for the suites that did not finish).
 # Console logs: build/harness/last/ (good run), build/harness/run.*/ (failed).
 set -u
 
@@ -111,7 +112,7 @@ boot_once()
 		-accel tcg,thread=multi -cpu max -m "$MEM" -smp "$SMP" \
 		-display none -no-reboot -nic none -monitor none \
 		-serial stdio -kernel "/boot/vmlinuz-$KVER" -initrd "$RUN/run.cpio" \
-		-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off harness.attempt=$attempt" \
+		-append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off harness.attempt=$((${HARNESS_ATTEMPT_BASE:-0} + attempt))" \
 		</dev/null 2>&1)
 	qpid=$!
 	QPID=$qpid
@@ -185,13 +186,14 @@ boot_once()
 		fi
 	fi
 	if [ -n "$t_kvm" ]; then
-		say "emulated machine (kernel $KVER, -smp $SMP -m $MEM): /dev/kvm after $(elapsed "$t0" "$t_kvm")s, whole cycle $(elapsed "$t0" "$t_end")s (attempt $attempt)"
+		say "emulated machine (kernel $KVER, -smp $SMP -m $MEM): /dev/kvm after $(elapsed "$t0" "$t_kvm")s, whole cycle $(elapsed "$t0" "$t_end")s (attempt $((${HARNESS_ATTEMPT_BASE:-0} + attempt)))"
 	fi
 	result=${status:-125}
 }
 
 result=125
-for attempt in 1 2; do
+attempts=$((${HARNESS_RETRY:-1} + 1))
+for attempt in $(seq 1 $attempts); do
 	boot_once $attempt
 	case "$outcome" in
 	done)
@@ -202,16 +204,16 @@ for attempt in 1 2; do
 		exit "$result" ;;
 	*)
 		case "$outcome" in
-		hang:*) say "!!! WATCHDOG: emulated machine attempt $attempt hung: ${outcome#*:}; QEMU killed" ;;
-		*) say "!!! emulated machine attempt $attempt failed: ${outcome#*:}" ;;
+		hang:*) say "!!! WATCHDOG: emulated machine attempt $((${HARNESS_ATTEMPT_BASE:-0} + attempt)) hung: ${outcome#*:}; QEMU killed" ;;
+		*) say "!!! emulated machine attempt $((${HARNESS_ATTEMPT_BASE:-0} + attempt)) failed: ${outcome#*:}" ;;
 		esac
 		say "last console lines (full log: $RUN/serial-$attempt.log):"
 		tail -n 15 "$RUN/serial-$attempt.log" | sed 's/^/harness:   | /' >&2
-		if [ $attempt = 1 ]; then
+		if [ $attempt -lt $attempts ]; then
 			say "!!! RETRYING the emulated machine once"
 			echo "IMSVM-HARNESS-RETRY"
 		fi ;;
 	esac
 done
-say "!!! emulated machine failed twice; giving up"
+[ $attempts -gt 1 ] && say "!!! emulated machine failed twice; giving up"
 exit 125

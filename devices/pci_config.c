@@ -144,6 +144,18 @@ u8 pci__find_capability(const struct pci_device *dev, u8 id, u8 after)
 	return 0;	/* a looping list: treat as the end */
 }
 
+/* The body (zeros without one) and writable mask of a capability at @off. */
+static void put_capability(struct pci_device *dev, u32 off, const void *body, const void *wmask,
+			   u32 len)
+{
+	if (body)
+		memcpy(&dev->cfg[off], body, len);
+	else
+		memset(&dev->cfg[off], 0, len);
+	if (wmask)
+		memcpy(&dev->wmask[off], wmask, len);
+}
+
 int pci__add_capability(struct pci_device *dev, u8 id, const void *body, u8 len,
 			const void *wmask)
 {
@@ -161,12 +173,7 @@ int pci__add_capability(struct pci_device *dev, u8 id, const void *body, u8 len,
 		p = dev->cfg[p + 1] & ~3;
 	}
 
-	if (body)
-		memcpy(&dev->cfg[off], body, len);
-	else
-		memset(&dev->cfg[off], 0, len);
-	if (wmask)
-		memcpy(&dev->wmask[off], wmask, len);
+	put_capability(dev, off, body, wmask, len);
 	dev->cfg[off] = id;
 	dev->cfg[off + 1] = 0;
 	dev->wmask[off] = dev->wmask[off + 1] = 0;
@@ -207,12 +214,7 @@ int pci__add_ext_capability(struct pci_device *dev, u16 id, u8 version, const vo
 		return -EINVAL;
 	if (off + len > PCI_CFG_SIZE)
 		return -ENOSPC;
-	if (body)
-		memcpy(&dev->cfg[off], body, len);
-	else
-		memset(&dev->cfg[off], 0, len);
-	if (wmask)
-		memcpy(&dev->wmask[off], wmask, len);
+	put_capability(dev, off, body, wmask, len);
 	pci__cfg_set32(dev->cfg, off, id | (u32)version << 16);
 	pci__cfg_set32(dev->wmask, off, 0);
 	if (dev->ext_cap_last) {

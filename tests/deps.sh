@@ -11,6 +11,7 @@ PACKAGES=(
 	build-essential gcc make pkg-config binutils
 	linux-libc-dev libfdt-dev liburing-dev libcriterion-dev libjson-c-dev
 	libseccomp-dev device-tree-compiler
+	clang libclang-rt-dev	# libFuzzer targets (tests/fuzz/fuzz.mk)
 	# the emulated machine that provides KVM (tests/harness/) and the
 	# real-Linux guest tests (tests/linux/)
 	qemu-system-x86 linux-image-amd64 busybox-static cpio kmod

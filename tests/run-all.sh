@@ -214,6 +214,9 @@ add_suite()
 add_suite host adisim tests/adisim/run.sh
 # libFuzzer targets, FUZZ_SECONDS each (already sanitized: not again under SANITIZE=1).
 [ "${SANITIZE:-}" = 1 ] || add_suite host fuzz tests/fuzz/run.sh
+# seccomp in a running imsvm, the vfio-user server failing at every message
+# (needs the host's /dev/kvm: SKIPPED without it).
+add_suite host hardening tests/fuzz/hardening.sh
 add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
 add_suite "$KVM_MODE" assign tests/assign/run.sh optional
 add_suite "$KVM_MODE" control tests/control/run.sh optional

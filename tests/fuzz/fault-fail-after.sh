@@ -118,7 +118,8 @@ run_one()
 	done
 	if kill -0 "$vpid" 2>/dev/null; then
 		mkdir -p "$O/logs"
-		gdb -p "$vpid" -batch -ex "thread apply all bt" >"$O/logs/fault-hang-$mode-$n.txt" 2>&1
+		command -v gdb >/dev/null &&
+			gdb -p "$vpid" -batch -ex "thread apply all bt" >"$O/logs/fault-hang-$mode-$n.txt" 2>&1
 		cp "$log" "$O/logs/fault-hang-$mode-$n.log"
 		kill -KILL "$vpid"
 		wait "$vpid" 2>/dev/null

@@ -47,17 +47,25 @@ static bool wait_calls(struct watcher *w, unsigned int n)
 	return w->calls >= n;
 }
 
-Test(event_loop, callback_runs_on_event)
+/* A running loop that watches a fresh eventfd (@w->fd) with on_event(). */
+static struct event_loop *start_watching(struct watcher *w)
 {
 	struct event_loop *loop;
-	struct watcher w = { 0 };
 
 	cr_assert_eq(event_loop__create(&loop), 0);
-	w.loop = loop;
-	w.fd = eventfd(0, EFD_NONBLOCK);
-	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), 0);
-	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), -EEXIST);
+	w->loop = loop;
+	w->fd = eventfd(0, EFD_NONBLOCK);
+	cr_assert_eq(event_loop__add(loop, w->fd, EPOLLIN, on_event, w), 0);
 	cr_assert_eq(event_loop__start(loop), 0);
+	return loop;
+}
+
+Test(event_loop, callback_runs_on_event)
+{
+	struct watcher w = { 0 };
+	struct event_loop *loop = start_watching(&w);
+
+	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), -EEXIST);
 	kick(w.fd);
 	cr_assert(wait_calls(&w, 1), "callback never ran");
 	kick(w.fd);
@@ -70,14 +78,9 @@ Test(event_loop, callback_runs_on_event)
 
 Test(event_loop, del_waits_for_running_callback)
 {
-	struct event_loop *loop;
 	struct watcher w = { .sleep_us = 50000 };
+	struct event_loop *loop = start_watching(&w);
 
-	cr_assert_eq(event_loop__create(&loop), 0);
-	w.loop = loop;
-	w.fd = eventfd(0, EFD_NONBLOCK);
-	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), 0);
-	cr_assert_eq(event_loop__start(loop), 0);
 	kick(w.fd);
 	for (int i = 0; i < 2000 && !w.in_cb; i++)
 		usleep(500);
@@ -94,14 +97,9 @@ Test(event_loop, del_waits_for_running_callback)
 
 Test(event_loop, del_from_inside_callback)
 {
-	struct event_loop *loop;
 	struct watcher w = { .del_self = true, .del_ret = 1 };
+	struct event_loop *loop = start_watching(&w);
 
-	cr_assert_eq(event_loop__create(&loop), 0);
-	w.loop = loop;
-	w.fd = eventfd(0, EFD_NONBLOCK);
-	cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, on_event, &w), 0);
-	cr_assert_eq(event_loop__start(loop), 0);
 	kick(w.fd);
 	cr_assert(wait_calls(&w, 1), "callback never ran (or deadlocked in del)");
 	cr_assert_eq(w.del_ret, 0);

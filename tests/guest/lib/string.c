@@ -43,6 +43,16 @@ int memcmp(const void *a, const void *b, size_t n)
 	return 0;
 }
 
+u8 byte_sum(const void *p, size_t n)
+{
+	const u8 *b = p;
+	u8 s = 0;
+
+	while (n--)
+		s += *b++;
+	return s;
+}
+
 size_t strlen(const char *s)
 {
 	size_t n = 0;

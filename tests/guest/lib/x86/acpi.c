@@ -23,15 +23,6 @@ struct sdt_header {
 	u32 oem_revision, creator, creator_revision;
 } __attribute__((packed));
 
-static u8 sum(const u8 *p, size_t n)
-{
-	u8 s = 0;
-
-	while (n--)
-		s += *p++;
-	return s;
-}
-
 static const struct rsdp *find_rsdp(void)
 {
 	const struct hvm_start_info *si = boot_info.start_info;
@@ -41,7 +32,7 @@ static const struct rsdp *find_rsdp(void)
 	for (phys_addr_t a = 0xe0000; a < 0x100000; a += 16) {
 		const struct rsdp *r = (const void *)(uintptr_t)a;
 
-		if (!memcmp(r->signature, "RSD PTR ", 8) && !sum((const u8 *)r, 20))
+		if (!memcmp(r->signature, "RSD PTR ", 8) && !byte_sum(r, 20))
 			return r;
 	}
 	return NULL;

@@ -28,15 +28,6 @@ struct mpc_header {
 	u8 reserved;
 } __attribute__((packed));
 
-static u8 sum(const u8 *p, size_t n)
-{
-	u8 s = 0;
-
-	while (n--)
-		s += *p++;
-	return s;
-}
-
 static const struct mpf *scan(phys_addr_t start, size_t len)
 {
 	for (phys_addr_t a = start; a + sizeof(struct mpf) <= start + len; a += 16) {
@@ -135,7 +126,7 @@ void mptable_parse(struct mptable *mp)
 	mp->found = true;
 	mp->fp_addr = (uintptr_t)f;
 	mp->config_addr = f->physptr;
-	mp->checksums_ok = !sum((const u8 *)f, 16) && !sum((const u8 *)h, h->length);
+	mp->checksums_ok = !byte_sum(f, 16) && !byte_sum(h, h->length);
 	mp->lapic_addr = h->lapic;
 	parse_entries(mp, h);
 }

@@ -55,7 +55,8 @@ trap stop_sim EXIT
 boot()
 {
 	local tag=$1 extra=$2 cmdline=$3
-	bench_log "pvic: boot $tag ($cmdline)"	# also keeps a console watchdog fed
+	# A log line (stderr: boot runs inside $(...)) that also feeds a console watchdog.
+	bench_log "pvic: boot $tag ($cmdline)" >&2
 	start_sim || { bench_log "pvic: simulator did not start"; return 1; }
 	# shellcheck disable=SC2086
 	"$IMSVM" run --stats --timeout 120 $extra --vfio-user "$out/sim.sock" \
@@ -117,6 +118,7 @@ done
 it=$(bench_summary "$out/install-time.vals")
 ft=$(bench_summary "$out/floor-time.vals")
 ir=$(bench_summary "$out/install-ratio.vals")
+[ -n "$ir" ] || ir="n/a"
 # Median of the per-run ratios, and the ratio of the best runs: the ALLOCs are
 # spread over 17 doorbells between guest code, so preemption on a loaded host
 # hits them more than the floor's tight loop; the best runs show the work.

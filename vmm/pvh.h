@@ -7,7 +7,8 @@
 #ifndef VMM_PVH_H
 #define VMM_PVH_H
 
-#include "vmm/util.h"
+/* <stdint.h> types only: the guest test library includes this header too. */
+#include <stdint.h>
 
 /* ELF note (name "Xen") holding the 32-bit physical entry point. */
 #define XEN_ELFNOTE_PHYS32_ENTRY	18
@@ -15,30 +16,30 @@
 #define XEN_HVM_START_MAGIC_VALUE	0x336ec578	/* "xEn3" with 0x80 in the 'E' */
 
 struct hvm_start_info {
-	u32 magic;
-	u32 version;		/* 1: memmap_paddr/memmap_entries are valid */
-	u32 flags;
-	u32 nr_modules;
-	u64 modlist_paddr;	/* struct hvm_modlist_entry[nr_modules] */
-	u64 cmdline_paddr;	/* NUL-terminated */
-	u64 rsdp_paddr;		/* ACPI RSDP: imsvm has none, 0 */
-	u64 memmap_paddr;	/* struct hvm_memmap_table_entry[memmap_entries] */
-	u32 memmap_entries;
-	u32 reserved;
+	uint32_t magic;
+	uint32_t version;	/* 1: memmap_paddr/memmap_entries are valid */
+	uint32_t flags;
+	uint32_t nr_modules;
+	uint64_t modlist_paddr;	/* struct hvm_modlist_entry[nr_modules] */
+	uint64_t cmdline_paddr;	/* NUL-terminated */
+	uint64_t rsdp_paddr;	/* ACPI RSDP: imsvm has none, 0 */
+	uint64_t memmap_paddr;	/* struct hvm_memmap_table_entry[memmap_entries] */
+	uint32_t memmap_entries;
+	uint32_t reserved;
 };
 
 struct hvm_modlist_entry {
-	u64 paddr;
-	u64 size;
-	u64 cmdline_paddr;
-	u64 reserved;
+	uint64_t paddr;
+	uint64_t size;
+	uint64_t cmdline_paddr;
+	uint64_t reserved;
 };
 
 struct hvm_memmap_table_entry {
-	u64 addr;
-	u64 size;
-	u32 type;		/* e820 type codes */
-	u32 reserved;
+	uint64_t addr;
+	uint64_t size;
+	uint32_t type;		/* e820 type codes */
+	uint32_t reserved;
 };
 
 _Static_assert(sizeof(struct hvm_start_info) == 56, "start_info v1 is 56 bytes");

@@ -73,7 +73,7 @@ static void check_start_info(void)
 	const struct hvm_start_info *si = boot_info.start_info;
 
 	report_prefix_push("start_info");
-	report(si != NULL, "magic 0x%x at 0x%x", HVM_START_MAGIC_VALUE,
+	report(si != NULL, "magic 0x%x at 0x%x", XEN_HVM_START_MAGIC_VALUE,
 	       boot_info.start_info_pa);
 	if (!si) {
 		report_prefix_pop();

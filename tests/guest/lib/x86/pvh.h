@@ -1,44 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * PVH boot structures (xen/include/public/arch-x86/hvm/start_info.h,
- * version 1) and what lib_start() found in them.
+ * PVH boot structures (vmm/pvh.h, imsvm's one definition of Xen's
+ * start_info.h version 1) and what lib_start() found in them.
  */
 #ifndef TESTS_GUEST_LIB_X86_PVH_H
 #define TESTS_GUEST_LIB_X86_PVH_H
 
 #include "libcflat.h"
-
-#define HVM_START_MAGIC_VALUE	0x336ec578
-
-struct hvm_start_info {
-	u32 magic;
-	u32 version;
-	u32 flags;
-	u32 nr_modules;
-	u64 modlist_paddr;
-	u64 cmdline_paddr;
-	u64 rsdp_paddr;
-	u64 memmap_paddr;	/* version >= 1 */
-	u32 memmap_entries;	/* version >= 1 */
-	u32 reserved;
-};
-
-struct hvm_modlist_entry {
-	u64 paddr;
-	u64 size;
-	u64 cmdline_paddr;
-	u64 reserved;
-};
+#include "../../../../vmm/pvh.h"	/* the layouts, as imsvm writes them */
 
 #define HVM_MEMMAP_TYPE_RAM		1
 #define HVM_MEMMAP_TYPE_RESERVED	2
-
-struct hvm_memmap_table_entry {
-	u64 addr;
-	u64 size;
-	u32 type;
-	u32 reserved;
-};
 
 struct boot_info {
 	const struct hvm_start_info *start_info;	/* NULL if magic was wrong */

@@ -80,7 +80,7 @@ static void parse_start_info(u32 pa)
 	const struct hvm_start_info *si = (const void *)(uintptr_t)pa;
 
 	boot_info.start_info_pa = pa;
-	if (!pa || si->magic != HVM_START_MAGIC_VALUE) {
+	if (!pa || si->magic != XEN_HVM_START_MAGIC_VALUE) {
 		printf("WARNING: no hvm_start_info at 0x%x (magic 0x%x)\n", pa,
 		       pa ? si->magic : 0);
 		return;

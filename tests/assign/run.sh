@@ -117,24 +117,23 @@ fi
 expect_pass assign-death-doorbell
 echo "$fdcheck"
 
-# SIGKILL the server while descriptors run.
-start_sim f || true
-run_vm_bg assign-kill-midrun "$GUEST/assign_death.elf" --vfio-user "$TMP/f.sock" \
-	--cmdline "loops=1000000"
-wait_log "$TMP/assign-kill-midrun.log" "device alive at first" 300
-sleep 0.5
-kill -KILL "$sim_pid" 2>/dev/null
-expect_pass assign-kill-midrun
+# signal_midrun NAME SIGNAL SOCKET_OPTIONS: the server gets SIGNAL while the
+# guest's descriptors run; the guest must see the device die and pass.
+signal_midrun() {
+	start_sim "$1" || true
+	run_vm_bg "$1" "$GUEST/assign_death.elf" --vfio-user "$TMP/$1.sock$3" \
+		--cmdline "loops=1000000"
+	wait_log "$TMP/$1.log" "device alive at first" 300
+	sleep 0.5
+	kill -"$2" "$sim_pid" 2>/dev/null
+	expect_pass "$1"
+	kill -KILL "$sim_pid" 2>/dev/null
+}
 
+# SIGKILL the server while descriptors run.
+signal_midrun assign-kill-midrun KILL ""
 # A server that stops answering (SIGSTOP): the client's timeout declares it dead.
-start_sim g || true
-run_vm_bg assign-stopped-server "$GUEST/assign_death.elf" --vfio-user "$TMP/g.sock,timeout=500" \
-	--cmdline "loops=1000000"
-wait_log "$TMP/assign-stopped-server.log" "device alive at first" 300
-sleep 0.5
-kill -STOP "$sim_pid" 2>/dev/null
-expect_pass assign-stopped-server
-kill -KILL "$sim_pid" 2>/dev/null
+signal_midrun assign-stopped-server STOP ",timeout=500"
 
 # Operator errors: one clear line and status 1, never a crash.
 check_error() {

@@ -90,12 +90,22 @@ static struct watch *find_watch(struct event_loop *loop, int fd)
 	return NULL;
 }
 
+/*
+ * The loop this thread runs, if any: a callback that deletes its own watch
+ * must not wait for itself. Not loop->started/loop->thread, which the
+ * starting thread sets only after pthread_create() returns: a fd already
+ * readable (a device server that died during set-up) runs its callback
+ * before that.
+ */
+static __thread const struct event_loop *this_thread_loop;
+
 static void *loop_thread(void *arg)
 {
 	struct event_loop *loop = arg;
 	struct epoll_event evs[16];
 	sigset_t set;
 
+	this_thread_loop = loop;
 	pthread_setname_np(pthread_self(), "io");
 	/* Process signals belong to the main thread. */
 	sigfillset(&set);
@@ -239,7 +249,7 @@ int event_loop__del(struct event_loop *loop, int fd)
 	}
 	/* The fd may already be closed by a careless caller: ignore EBADF/ENOENT. */
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
-	if (!(loop->started && pthread_equal(pthread_self(), loop->thread))) {
+	if (this_thread_loop != loop) {
 		while (loop->running_fd == fd)
 			pthread_cond_wait(&loop->idle, &loop->lock);
 	}

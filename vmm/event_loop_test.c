@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -105,6 +106,44 @@ Test(event_loop, del_from_inside_callback)
 	cr_assert_eq(w.del_ret, 0);
 	event_loop__destroy(loop);
 	close(w.fd);
+}
+
+/*
+ * A device whose fd is already readable when the loop starts (its server died
+ * during set-up) deletes its own watch from the first callback, which can run
+ * before event_loop__start() has returned. Found by tests/fuzz/fault-fail-after.sh
+ * (the server dying at message 14): the loop thread waited for itself and
+ * imsvm hung at exit. On one CPU the new thread often runs first; many rounds.
+ */
+static void del_self_slowly(int fd, u32 events, void *opaque)
+{
+	struct watcher *w = opaque;
+
+	w->del_ret = event_loop__del(w->loop, fd);
+	w->calls++;
+}
+
+Test(event_loop, del_from_a_callback_that_runs_before_start_returns, .timeout = 20)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	for (int i = 0; i < 300; i++) {
+		struct watcher w = { .del_ret = 1 };
+		struct event_loop *loop;
+
+		cr_assert_eq(event_loop__create(&loop), 0);
+		w.loop = loop;
+		w.fd = eventfd(1, EFD_NONBLOCK);	/* readable from the start */
+		cr_assert_eq(event_loop__add(loop, w.fd, EPOLLIN, del_self_slowly, &w), 0);
+		cr_assert_eq(event_loop__start(loop), 0);
+		cr_assert(wait_calls(&w, 1), "round %d: the callback deadlocked in del", i);
+		cr_assert_eq(w.del_ret, 0);
+		event_loop__destroy(loop);
+		close(w.fd);
+	}
 }
 
 Test(event_loop, stop_without_events_and_bad_args)

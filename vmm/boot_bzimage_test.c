@@ -245,23 +245,17 @@ Test(boot_bzimage, placement_rules)
 static void expect_fail(const struct bz *p, size_t cut, const struct boot_input *extra,
 			u64 ram, int err, const char *needle)
 {
-	struct boot_cpu_state cpu;
 	struct guest_mem mem;
-	struct errlog log;
 	size_t size;
 	u8 *img = bz_build(p, &size);
 	struct boot_input in = { 0 };
-	int ret;
 
 	if (extra)
 		in = *extra;
 	in.kernel = img;
 	in.kernel_size = cut ? cut : size;
 	test_mem_init(&mem, ram);
-	errlog_begin(&log);
-	ret = boot__load(&mem, &in, &cpu);
-	errlog_expect_one(&log, needle);
-	cr_expect_eq(ret, err, "got %d want %d (%s)", ret, err, needle);
+	expect_boot_fails(&mem, &in, err, needle);
 	test_mem_fini(&mem);
 	free(img);
 }
@@ -269,9 +263,7 @@ static void expect_fail(const struct bz *p, size_t cut, const struct boot_input 
 Test(boot_bzimage, wrong_magic_and_zero_length)
 {
 	struct bz p = bz_default();
-	struct boot_cpu_state cpu;
 	struct guest_mem mem;
-	struct errlog log;
 	size_t size;
 	u8 *img = bz_build(&p, &size);
 	struct boot_input in = { .kernel = img, .kernel_size = size };
@@ -279,20 +271,14 @@ Test(boot_bzimage, wrong_magic_and_zero_length)
 	test_mem_init(&mem, RAM);
 	img[0x1fe] = 0;		/* boot_flag */
 	cr_assert_eq(boot__detect(img, size), KERNEL_FORMAT_UNKNOWN);
-	errlog_begin(&log);
-	cr_expect_eq(boot__load(&mem, &in, &cpu), -ENOEXEC);
-	errlog_expect_one(&log, "wrong magic");
+	expect_boot_fails(&mem, &in, -ENOEXEC, "wrong magic");
 
 	img[0x1fe] = 0x55;
 	img[0x203] = 'X';	/* "HXrS": not recognised as a bzImage at all */
-	errlog_begin(&log);
-	cr_expect_eq(boot__load(&mem, &in, &cpu), -ENOEXEC);
-	errlog_expect_one(&log, "HdrS");
+	expect_boot_fails(&mem, &in, -ENOEXEC, "HdrS");
 
 	in.kernel_size = 0;
-	errlog_begin(&log);
-	cr_expect_eq(boot__load(&mem, &in, &cpu), -EINVAL);
-	errlog_expect_one(&log, "empty");
+	expect_boot_fails(&mem, &in, -EINVAL, "empty");
 	test_mem_fini(&mem);
 	free(img);
 }
@@ -346,18 +332,14 @@ Test(boot_bzimage, truncated_images)
 Test(boot_bzimage, corrupt_header_length)
 {
 	struct bz p = bz_default();
-	struct boot_cpu_state cpu;
 	struct guest_mem mem;
-	struct errlog log;
 	size_t size;
 	u8 *img = bz_build(&p, &size);
 	struct boot_input in = { .kernel = img, .kernel_size = size };
 
 	img[0x201] = 0x20;	/* header would end at 0x222, before init_size */
 	test_mem_init(&mem, RAM);
-	errlog_begin(&log);
-	cr_expect_eq(boot__load(&mem, &in, &cpu), -ENOEXEC);
-	errlog_expect_one(&log, "corrupt setup header");
+	expect_boot_fails(&mem, &in, -ENOEXEC, "corrupt setup header");
 	test_mem_fini(&mem);
 	free(img);
 }

@@ -180,16 +180,11 @@ Test(boot_elf, gdt_and_segments_match_each_mode)
 
 static void expect_load_fails(const u8 *img, size_t size, u64 ram, int err, const char *needle)
 {
-	struct boot_cpu_state cpu;
+	struct boot_input in = { .kernel = img, .kernel_size = size, .cmdline = "console=ttyS0" };
 	struct guest_mem mem;
-	struct errlog log;
-	int ret;
 
 	test_mem_init(&mem, ram);
-	errlog_begin(&log);
-	ret = load(&mem, img, size, &cpu);
-	errlog_expect_one(&log, needle);
-	cr_expect_eq(ret, err, "got %d want %d (%s)", ret, err, needle);
+	expect_boot_fails(&mem, &in, err, needle);
 	test_mem_fini(&mem);
 }
 
@@ -339,7 +334,6 @@ Test(boot_elf, command_line_longer_than_its_slot)
 {
 	struct boot_cpu_state cpu;
 	struct guest_mem mem;
-	struct errlog log;
 	size_t size;
 	u8 *img = pvh_image(&size);
 	char *cmd = malloc(LAYOUT_CMDLINE_MAX + 1);
@@ -348,9 +342,7 @@ Test(boot_elf, command_line_longer_than_its_slot)
 	memset(cmd, 'a', LAYOUT_CMDLINE_MAX);
 	cmd[LAYOUT_CMDLINE_MAX] = 0;
 	test_mem_init(&mem, RAM);
-	errlog_begin(&log);
-	cr_expect_eq(boot__load(&mem, &in, &cpu), -E2BIG);
-	errlog_expect_one(&log, "command line");
+	expect_boot_fails(&mem, &in, -E2BIG, "command line");
 
 	cmd[LAYOUT_CMDLINE_MAX - 1] = 0;	/* exactly the slot minus its NUL: fits */
 	cr_expect_eq(boot__load(&mem, &in, &cpu), 0);

@@ -148,9 +148,7 @@ Test(boot_pvh, initrd_only)
 Test(boot_pvh, oversized_dtb_and_initrd_refused)
 {
 	static u8 big[LAYOUT_DTB_MAX + 4096];
-	struct boot_cpu_state cpu;
 	struct guest_mem mem;
-	struct errlog log;
 	size_t size;
 	struct test_elf t = test_elf_pvh();
 	u8 *img = test_elf_build(&t, &size);
@@ -162,9 +160,7 @@ Test(boot_pvh, oversized_dtb_and_initrd_refused)
 	in.dtb = big;
 	in.dtb_size = fdt_totalsize(big);
 	test_mem_init(&mem, RAM);
-	errlog_begin(&log);
-	cr_expect_eq(boot__load(&mem, &in, &cpu), -E2BIG);
-	errlog_expect_one(&log, "slot");
+	expect_boot_fails(&mem, &in, -E2BIG, "slot");
 
 	in.dtb = NULL;
 	in.dtb_size = 0;
@@ -172,9 +168,7 @@ Test(boot_pvh, oversized_dtb_and_initrd_refused)
 	cr_assert(rd != MAP_FAILED);
 	in.initrd = rd;
 	in.initrd_size = RAM - 2 * MiB;	/* the kernel ends above 2 MiB */
-	errlog_begin(&log);
-	cr_expect_eq(boot__load(&mem, &in, &cpu), -E2BIG);
-	errlog_expect_one(&log, "initrd");
+	expect_boot_fails(&mem, &in, -E2BIG, "initrd");
 	munmap(rd, RAM);
 	test_mem_fini(&mem);
 	free(img);

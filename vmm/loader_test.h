@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "vmm/boot.h"
 #include "vmm/guest_mem.h"
 #include "vmm/pvh.h"
 
@@ -69,6 +70,20 @@ static inline void errlog_expect_one(struct errlog *e, const char *needle)
 	cr_expect_eq(lines, 1, "one log line, got %u: %s", lines, e->buf);
 	cr_expect_not_null(strstr(e->buf, needle), "log names \"%s\": %s", needle, e->buf);
 	free(e->buf);
+}
+
+/* boot__load() of @in fails with @err and logs one line naming @needle. */
+static inline void expect_boot_fails(const struct guest_mem *mem, const struct boot_input *in,
+				     int err, const char *needle)
+{
+	struct boot_cpu_state cpu;
+	struct errlog log;
+	int ret;
+
+	errlog_begin(&log);
+	ret = boot__load(mem, in, &cpu);
+	errlog_expect_one(&log, needle);
+	cr_expect_eq(ret, err, "got %d want %d (%s)", ret, err, needle);
 }
 
 static inline void errlog_expect_none(struct errlog *e)

@@ -16,6 +16,16 @@
 #define AP_STACK_SIZE 8192
 #define MAX_CPUS 64
 
+/* DS, ES, SS, FS and GS = the flat data segment (32- and 64-bit code alike). */
+.macro load_data_segments
+	movl $0x10, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl %eax, %ss
+	movl %eax, %fs
+	movl %eax, %gs
+.endm
+
 	.section .note.Xen, "a"
 	.balign 4
 	.long 2f - 1f			/* namesz */
@@ -35,12 +45,7 @@ pvh_entry:
 	movl %ebx, pvh_start_info_pa
 	lgdt gdt_descr
 	ljmp $0x08, $1f
-1:	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
+1:	load_data_segments
 	movl $boot_stack_top, %esp
 	call enter_long_mode
 	ljmp $0x18, $start64
@@ -63,12 +68,7 @@ enter_long_mode:
 
 	.code64
 start64:
-	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
+	load_data_segments
 	movq $boot_stack_top, %rsp
 	xorl %ebp, %ebp
 	movl pvh_start_info_pa, %edi
@@ -111,12 +111,7 @@ trampoline_end:
 
 	.code32
 ap_start32:
-	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
+	load_data_segments
 	movl $2, ap_stage
 	movl $ap_boot_stack_top, %esp	/* only for the call below */
 	/*
@@ -128,12 +123,7 @@ ap_start32:
 
 	.code64
 ap_start64:
-	movl $0x10, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
+	load_data_segments
 	movl $3, ap_stage
 	/* Each AP takes the next stack, so a late starter cannot share one. */
 	movl $1, %eax

@@ -209,7 +209,42 @@ def virtqueue_seeds():
     write("virtqueue", "event_idx_unpop", hdr + bytes(ram))
 
 
-TARGETS = dict(virtqueue=virtqueue_seeds, control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
+# ---- virtio_devices: records op, sel, a, v, x -----------------------------------
+
+def virtio_devices_seeds():
+    # virtio_pci_common_cfg offsets (linux/virtio_pci.h) and imsvm's notify area.
+    ST, GFSEL, GF, QSEL, QSIZE, QEN = 20, 8, 12, 22, 24, 28
+    QDESC, QAVAIL, QUSED, NOTIFY = 32, 40, 48, 0x3000
+    rec = lambda op, dev, a, v, x: struct.pack("<BBIIH", op, dev, a, v, x)
+    bar_w = lambda dev, off, v, size: rec(2, dev, off, v, {1: 0, 2: 1, 4: 2, 8: 3}[size])
+    ram_w = lambda gpa, v: rec(4, 0, gpa, v, 0)
+    for dev, name, out_len, in_len in ((0, "rng_request", 0, 64), (1, "blk_read", 16, 512),
+                                       (2, "blk_ro_write", 16 + 512, 0)):
+        r = [rec(0, dev, 4, 6, 1)]                   # PCI command: memory + bus master
+        r += [bar_w(dev, ST, 0, 1), bar_w(dev, ST, 1, 1), bar_w(dev, ST, 3, 1),
+              bar_w(dev, GFSEL, 1, 4), bar_w(dev, GF, 1, 4), bar_w(dev, ST, 0xB, 1),
+              bar_w(dev, QSEL, 0, 2), bar_w(dev, QSIZE, 16, 2),
+              bar_w(dev, QDESC, 0x1000, 4), bar_w(dev, QAVAIL, 0x2000, 4),
+              bar_w(dev, QUSED, 0x3000, 4), bar_w(dev, QEN, 1, 2), bar_w(dev, ST, 0xF, 1)]
+        descs = []
+        if out_len:
+            descs.append((0x8000, out_len, 0))
+        descs.append((0x9000, in_len or 1, 2))
+        if dev == 1:
+            descs = [(0x8000, 16, 0), (0x9000, 512, 2), (0xA000, 1, 2)]
+        if dev == 2:
+            descs = [(0x8000, 16, 0), (0x9000, 512, 0), (0xA000, 1, 2)]
+            r.append(ram_w(0x8000, 1))               # VIRTIO_BLK_T_OUT
+        for i, (addr, ln, fl) in enumerate(descs):
+            nxt = i + 1 if i + 1 < len(descs) else 0
+            flags = fl | (1 if nxt else 0)
+            r += [ram_w(0x1000 + 16 * i, addr), ram_w(0x1000 + 16 * i + 4, 0),
+                  ram_w(0x1000 + 16 * i + 8, ln), ram_w(0x1000 + 16 * i + 12, flags | nxt << 16)]
+        r += [ram_w(0x2000, 1 << 16), bar_w(dev, NOTIFY, 0, 2), rec(5, 0, 0, 0, 999)]
+        write("virtio_devices", name, b"".join(r))
+
+
+TARGETS = dict(virtio_devices=virtio_devices_seeds, virtqueue=virtqueue_seeds, control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or TARGETS:

@@ -33,6 +33,7 @@ struct virtio_pci {
 	struct irq_routing *routing;
 	struct msix msix;
 	u64 bar_gpa;			/* where BAR 0 decodes, or PCI_BAR_UNMAPPED */
+	u8 cfg_cap;			/* offset of the VIRTIO_PCI_CAP_PCI_CFG window */
 	bool ioeventfds;		/* registered at bar_gpa */
 	u16 queue_select;		/* under vdev->lock */
 	u8 isr;				/* under vdev->lock */
@@ -338,14 +339,63 @@ static int bar_remap(struct pci_device *dev, unsigned int bar, u64 old_gpa, u64 
 	return 0;
 }
 
+/*
+ * The VIRTIO_PCI_CAP_PCI_CFG window (virtio 4.1.4.9): the driver names a
+ * BAR offset and length in the capability, then reads or writes
+ * pci_cfg_data to access BAR 0 there through config space. True with
+ * @off/@len set when the window is usable (BAR 0, 1/2/4 bytes, aligned,
+ * inside the BAR).
+ */
+static bool cfg_window(struct virtio_pci *vp, u32 offset, u32 len, u64 *off, u32 *wlen)
+{
+	const struct pci_device *d = &vp->pdev;
+	u32 data = vp->cfg_cap + 16u;
+
+	if (!vp->cfg_cap || offset >= data + 4 || offset + len <= data)
+		return false;
+	*off = pci__cfg_get32(d, vp->cfg_cap + 8);
+	*wlen = pci__cfg_get32(d, vp->cfg_cap + 12);
+	if (d->cfg[vp->cfg_cap + 4] != 0 || (*wlen != 1 && *wlen != 2 && *wlen != 4) ||
+	    !IS_ALIGNED(*off, *wlen) || *off + *wlen > VIRTIO_PCI_BAR_SIZE) {
+		count(&vp->st.bad_accesses);
+		return false;
+	}
+	return true;
+}
+
+static void config_read(struct pci_device *dev, u32 offset, void *data, u32 len)
+{
+	struct virtio_pci *vp = dev->priv;
+	u8 window[4] = { 0 };
+	u32 wlen;
+	u64 off;
+
+	if (!cfg_window(vp, offset, len, &off, &wlen))
+		return;
+	bar_read(vp, off, window, wlen);
+	/* @data covers [offset, offset + len) of config space; the window starts at cap + 16. */
+	for (u32 i = 0; i < len; i++) {
+		u32 w = offset + i - (vp->cfg_cap + 16u);
+
+		if (offset + i >= vp->cfg_cap + 16u && w < 4)
+			((u8 *)data)[i] = window[w];
+	}
+}
+
 static void config_write(struct pci_device *dev, u32 offset, const void *data, u32 len)
 {
 	struct virtio_pci *vp = dev->priv;
+	u32 wlen;
+	u64 off;
 
 	msix__config_write(&vp->msix, dev, offset, len);
+	/* A write of the data field performs the BAR write with the image's bytes. */
+	if (cfg_window(vp, offset, len, &off, &wlen))
+		bar_write(vp, off, &dev->cfg[vp->cfg_cap + 16], wlen);
 }
 
 static const struct pci_device_ops virtio_pci_ops = {
+	.config_read = config_read,
 	.config_write = config_write,
 	.bar_remap = bar_remap,
 };
@@ -364,6 +414,23 @@ static int add_cap(struct virtio_pci *vp, u8 type, u32 offset, u32 length, bool 
 	if (notify)
 		pci__cfg_set32(body, 16, VIRTIO_PCI_NOTIFY_MULT);
 	return pci__add_capability(&vp->pdev, PCI_CAP_ID_VNDR, body, len, NULL);
+}
+
+/* VIRTIO_PCI_CAP_PCI_CFG: bar, offset, length and the data dword are writable. */
+static int add_cfg_window(struct virtio_pci *vp)
+{
+	u8 body[20] = { 0 }, wmask[20] = { 0 };
+	int ret;
+
+	body[2] = sizeof(body);
+	body[3] = VIRTIO_PCI_CAP_PCI_CFG;
+	wmask[4] = 0xff;
+	memset(&wmask[8], 0xff, 12);
+	ret = pci__add_capability(&vp->pdev, PCI_CAP_ID_VNDR, body, sizeof(body), wmask);
+	if (ret < 0)
+		return ret;
+	vp->cfg_cap = (u8)ret;
+	return 0;
 }
 
 int virtio_pci__add(struct vm *vm, struct virtio_dev *vdev, u32 class_code,
@@ -406,6 +473,9 @@ int virtio_pci__add(struct vm *vm, struct virtio_dev *vdev, u32 class_code,
 	    (vdev->config_len &&
 	     (ret = add_cap(vp, VIRTIO_PCI_CAP_DEVICE_CFG, VIRTIO_PCI_DEVCFG_OFF,
 			    vdev->config_len, false)) < 0))
+		goto err_msix;
+	ret = add_cfg_window(vp);
+	if (ret < 0)
 		goto err_msix;
 	ret = msix__add_capability(&vp->msix, &vp->pdev);
 	if (ret < 0)

@@ -105,6 +105,12 @@ static void cfg_write(struct pci_device *d, u32 off, u32 val, u32 len)
 	fake_vm__pio_write(&f, (u16)(0xCFC + (off & 3)), val, len);
 }
 
+static u32 cfg_read(struct pci_device *d, u32 off, u32 len)
+{
+	fake_vm__pio_write(&f, 0xCF8, 0x80000000u | (u32)d->slot << 11 | (off & 0xFC), 4);
+	return fake_vm__pio_read(&f, (u16)(0xCFC + (off & 3)), len);
+}
+
 static u64 rd(struct drv *v, u32 off, u32 len)
 {
 	return fake_vm__mmio_read(&f, v->bar + off, len);
@@ -200,7 +206,7 @@ Test(virtio_pci, capabilities)
 	     off = pci__find_capability(d, PCI_CAP_ID_VNDR, off)) {
 		u8 type = d->cfg[off + 3];
 
-		cr_assert(type >= 1 && type <= 4, "unexpected cfg_type %u", type);
+		cr_assert(type >= 1 && type <= 5, "unexpected cfg_type %u", type);
 		cr_assert_eq(d->cfg[off + 4], 0, "every structure is in BAR 0");
 		seen[type] = true;
 		if (type == VIRTIO_PCI_CAP_NOTIFY_CFG) {
@@ -211,6 +217,7 @@ Test(virtio_pci, capabilities)
 			cr_assert_geq(pci__cfg_get32(d, off + 12), 0x38);
 	}
 	cr_assert(seen[1] && seen[2] && seen[3], "common, notify and ISR are required");
+	cr_assert(seen[5], "the spec requires a VIRTIO_PCI_CAP_PCI_CFG window");
 	cr_assert_not(seen[4], "rng has no device config");
 	off = pci__find_capability(d, PCI_CAP_ID_MSIX, 0);
 	cr_assert_neq(off, 0);
@@ -517,4 +524,36 @@ Test(virtio_pci, operator_errors)
 	cr_assert_lt(virtio_net__init(&f.vm, "tap,mac=52:54:00:12:34"), 0);
 	cr_assert_lt(virtio_net__init(&f.vm, "tap,colour=blue"), 0);
 	cr_assert_lt(virtio_net__init(&f.vm, "user"), 0);
+}
+
+Test(virtio_pci, pci_cfg_window)
+{
+	struct drv v;
+	u8 cap = 0, off;
+
+	cr_assert_eq(virtio_rng__init(&f.vm), 0);
+	drv_init(&v, 0x1044, 0, 0x100000);
+	for (off = pci__find_capability(v.dev, PCI_CAP_ID_VNDR, 0); off;
+	     off = pci__find_capability(v.dev, PCI_CAP_ID_VNDR, off))
+		if (v.dev->cfg[off + 3] == VIRTIO_PCI_CAP_PCI_CFG)
+			cap = off;
+	cr_assert_neq(cap, 0);
+	/* device_feature_select = 1 through BAR 0, then device_feature through the window. */
+	wr(&v, VIRTIO_PCI_COMMON_DFSELECT, 1, 4);
+	cfg_write(v.dev, cap + 4, 0, 1);				/* BAR 0 */
+	cfg_write(v.dev, cap + 8, VIRTIO_PCI_COMMON_DF, 4);	/* offset */
+	cfg_write(v.dev, cap + 12, 4, 4);			/* length */
+	cr_assert_eq(cfg_read(v.dev, cap + 16, 4) & 1, 1, "VERSION_1 read through the window");
+	/* A status write through the window. */
+	cfg_write(v.dev, cap + 8, VIRTIO_PCI_COMMON_STATUS, 4);
+	cfg_write(v.dev, cap + 12, 1, 4);
+	cfg_write(v.dev, cap + 16, VIRTIO_CONFIG_S_ACKNOWLEDGE, 1);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_STATUS, 1), VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	/* A bad length or offset does nothing (and is counted). */
+	cfg_write(v.dev, cap + 12, 3, 4);
+	cfg_write(v.dev, cap + 16, 0, 1);
+	cr_assert_eq(rd(&v, VIRTIO_PCI_COMMON_STATUS, 1), VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	cfg_write(v.dev, cap + 8, VIRTIO_PCI_BAR_SIZE, 4);
+	cfg_write(v.dev, cap + 12, 4, 4);
+	(void)cfg_read(v.dev, cap + 16, 4);
 }

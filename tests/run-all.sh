@@ -12,6 +12,8 @@
 #   control  the control socket and CLI (tests/control/run.sh): host or emulated
 #   assign   device assignment with the ADI simulator (tests/assign/run.sh,
 #            when present): host or emulated
+#   pvic     the PV-IC with the ADI simulator assigned (tests/pvic/run.sh):
+#            host or emulated
 #   harness  the emulated machine's self-test (kvm-check)           } always in the
 #   linux    real Linux guest (tests/linux/run.sh)                  } emulated machine
 #   virtio   virtio devices with Linux's drivers (tests/virtio/run.sh) }
@@ -220,6 +222,7 @@ add_suite host hardening tests/fuzz/hardening.sh
 add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
 add_suite "$KVM_MODE" assign tests/assign/run.sh optional
 add_suite "$KVM_MODE" control tests/control/run.sh optional
+add_suite "$KVM_MODE" pvic tests/pvic/run.sh optional
 emulated_suites+=("harness|build/tests/harness/kvm-check")
 add_suite emulated linux tests/linux/run.sh
 add_suite emulated virtio tests/virtio/run.sh optional

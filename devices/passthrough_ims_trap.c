@@ -23,6 +23,7 @@
 
 #include "devices/adisim/regs.h"
 #include "devices/passthrough_priv.h"
+#include "vmm/fd_limit.h"
 #include "vmm/ims_source.h"
 #include "vmm/irq_routing.h"
 #include "vmm/log.h"
@@ -159,7 +160,7 @@ int pt_ims__trap_setup(struct passthrough *pt)
 
 	if (!pt_ims__traps_bar(pt, ADISIM_BAR_IMS))
 		return 0;
-	ims_source__raise_fd_limit();	/* one eventfd per IMS entry */
+	fd_limit__raise(FD_LIMIT_IMS);	/* one eventfd per IMS entry */
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;

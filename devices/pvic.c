@@ -28,6 +28,7 @@
 #include "devices/pvic_floor.h"
 #include "vmm/device.h"
 #include "vmm/event_loop.h"
+#include "vmm/fd_limit.h"
 #include "vmm/ims_source.h"
 #include "vmm/irq_routing.h"
 #include "vmm/log.h"
@@ -480,7 +481,7 @@ int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev 
 	p->opt = *opt;
 	p->flush_fd = -1;
 	pthread_mutex_init(&p->lock, NULL);
-	ims_source__raise_fd_limit();
+	fd_limit__raise(FD_LIMIT_IMS);
 
 	ret = pvic_kvm_be__init(&p->be, vm, opt->relay);
 	if (ret)

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/resource.h>
 
 #include "vmm/ims_source.h"
 #include "vmm/log.h"
@@ -164,22 +163,4 @@ unsigned int ims_source__count(struct vm *vm)
 		n += !s->failed;
 	pthread_mutex_unlock(&lock);
 	return n;
-}
-
-void ims_source__raise_fd_limit(void)
-{
-	const rlim_t want = 65536;
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
-		return;
-	if (rl.rlim_max < want) {
-		struct rlimit more = { .rlim_cur = want, .rlim_max = want };
-
-		if (!setrlimit(RLIMIT_NOFILE, &more))
-			return;
-	}
-	rl.rlim_cur = MIN(want, rl.rlim_max);
-	if (setrlimit(RLIMIT_NOFILE, &rl))
-		pr_debug("RLIMIT_NOFILE stays at %llu", (unsigned long long)rl.rlim_cur);
 }

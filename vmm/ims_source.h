@@ -77,11 +77,4 @@ int __must_check ims_source__set_consumer(struct vm *vm, const struct ims_consum
 void ims_source__clear_consumer(struct vm *vm);
 unsigned int ims_source__count(struct vm *vm);
 
-/*
- * Every IMS vector holds an eventfd in imsvm (PV-IC handles, trap-mode
- * entries): raise RLIMIT_NOFILE to a handle table's worth (the hard limit
- * too where allowed), else to the hard limit. Idempotent.
- */
-void ims_source__raise_fd_limit(void);
-
 #endif /* VMM_IMS_SOURCE_H */

@@ -25,7 +25,8 @@ HOST_LIBS += -ljson-c
 ALL_TARGETS += $(O)/imsvm-adisim $(O)/tests/adisim/adisim-client
 all: $(O)/imsvm-adisim $(O)/tests/adisim/adisim-client
 
-$(O)/imsvm-adisim: $(O)/devices/adisim/main.o $(ADISIM_OBJS) $(VFU_OBJS) $(O)/vmm/log.o
+$(O)/imsvm-adisim: $(O)/devices/adisim/main.o $(ADISIM_OBJS) $(VFU_OBJS) $(O)/vmm/log.o \
+		$(O)/vmm/fd_limit.o
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -ljson-c
 

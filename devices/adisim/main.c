@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/fd_limit.h"
 #include "vmm/log.h"
 #include "devices/adisim/adisim.h"
 
@@ -152,6 +153,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_level = sim.opts.verbose ? LOG_DEBUG : LOG_INFO;
+	/* One eventfd per bound handle: thousands of them past the usual 1024. */
+	fd_limit__raise(FD_LIMIT_IMS);
 	ret = setup(&sim);
 	if (ret) {
 		pr_err("imsvm-adisim: setup failed: %s", strerror(-ret));

@@ -8,13 +8,10 @@
 #define TESTS_GUEST_X86_ASSIGN_H
 
 #include "libcflat.h"
-#include "pci.h"
+#include "adisim.h"
 #include "x86/processor.h"
-#include "../../../devices/adisim/regs.h"
 
 #define ASSIGN_MAX_ADIS		8
-#define PCI_COMMAND_MEMORY	0x2
-#define PCI_COMMAND_MASTER	0x4
 
 struct adi {
 	u32 slot;
@@ -29,18 +26,14 @@ static inline int adi_find(struct adi *out, int max)
 	int n = 0;
 
 	for (u32 slot = 0; slot < 32 && n < max; slot++) {
-		u32 id = pci_conf1_read32(0, slot, 0, PCI_VENDOR_ID);
 		struct adi *a = &out[n];
 
-		if ((id & 0xffff) != ADISIM_PCI_VENDOR_ID || (id >> 16) != ADISIM_PCI_DEVICE_ID)
+		if (!adisim_at(slot))
 			continue;
 		a->slot = slot;
-		a->regs = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0) & ~0xfu);
-		a->ims = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0 + 8) &
-						     ~0xfu);
-		pci_conf1_write32(0, slot, 0, PCI_COMMAND,
-				  (pci_conf1_read32(0, slot, 0, PCI_COMMAND) & 0xffff) |
-				  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		a->regs = adisim_bar(slot, 0);
+		a->ims = adisim_bar(slot, 2);
+		adisim_enable(slot);
 		a->ims_entries = a->regs[ADISIM_REG_IMS_ENTRIES / 4];
 		n++;
 	}
@@ -72,11 +65,7 @@ struct adi_ring {
 static inline void adi_ring_start(const struct adi *a, struct adi_ring *r)
 {
 	memset(r, 0, sizeof(*r));
-	adi_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_RESET);
-	adi_wreg(a, ADISIM_REG_RING_BASE_LO, (u32)(uintptr_t)r->desc);
-	adi_wreg(a, ADISIM_REG_RING_BASE_HI, (u32)((u64)(uintptr_t)r->desc >> 32));
-	adi_wreg(a, ADISIM_REG_RING_SIZE, 4);
-	adi_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE);
+	adisim_ring_start(a->regs, r->desc, 4);
 }
 
 /*

@@ -25,6 +25,7 @@
  */
 #include "libcflat.h"
 #include "serial.h"
+#include "adisim.h"
 #include "pvic_adi.h"
 
 #define COM1		SERIAL_PORT
@@ -57,13 +58,6 @@ static void evt_irq(struct trap_frame *f)
 	apic_eoi();
 }
 
-static bool is_adisim(u32 slot)
-{
-	u32 id = pci_conf1_read32(0, slot, 0, PCI_VENDOR_ID);
-
-	return (id & 0xffff) == ADISIM_PCI_VENDOR_ID && (id >> 16) == ADISIM_PCI_DEVICE_ID;
-}
-
 /* Enable the PV-IC's MSI-X with vector 0 to this CPU (as pvic_death.c). */
 static void msix_setup(void)
 {
@@ -90,7 +84,7 @@ static struct pa_adi *adi_init(u32 slot)
 
 	/* Removed again already (the operator is quick): its config space reads all-ones. */
 	if (bar0 == 0xffffffffu || bar2 == 0xffffffffu || !(bar0 & ~0xfu) || !(bar2 & ~0xfu) ||
-	    !is_adisim(slot))
+	    !adisim_at(slot))
 		return NULL;
 	for (int i = 0; i < MAX_ADIS && !a; i++)
 		if (!adi_live[i]) {
@@ -104,16 +98,11 @@ static struct pa_adi *adi_init(u32 slot)
 	a->id = pvic_adi(slot);
 	a->regs = (volatile u32 *)(uintptr_t)(bar0 & ~0xfu);
 	a->ims = (volatile u32 *)(uintptr_t)(bar2 & ~0xfu);
-	pci_conf1_write32(0, slot, 0, PCI_COMMAND,
-			  (pci_conf1_read32(0, slot, 0, PCI_COMMAND) & 0xffff) | 0x6);
+	adisim_enable(slot);
 	a->ims_entries = pa_reg(a, ADISIM_REG_IMS_ENTRIES);
 	a->ring = &slot_rings[slot];
 	memset(a->ring, 0, sizeof(*a->ring));
-	pa_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_RESET);
-	pa_wreg(a, ADISIM_REG_RING_BASE_LO, (u32)(uintptr_t)a->ring->desc);
-	pa_wreg(a, ADISIM_REG_RING_BASE_HI, 0);
-	pa_wreg(a, ADISIM_REG_RING_SIZE, PA_RING);
-	pa_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE);
+	adisim_ring_start(a->regs, a->ring->desc, PA_RING);
 	nadis++;
 	return a;
 }
@@ -144,7 +133,7 @@ static void adi_vectors(struct pa_adi *a)
 static void rescan(bool hot)
 {
 	for (int i = 0; i < MAX_ADIS; i++) {
-		if (!adi_live[i] || is_adisim(adis[i].slot))
+		if (!adi_live[i] || adisim_at(adis[i].slot))
 			continue;
 		{
 			/* Its handles are revoked: the PV-IC refuses it from now on. */
@@ -164,7 +153,7 @@ static void rescan(bool hot)
 
 		for (int i = 0; i < MAX_ADIS; i++)
 			known |= adi_live[i] && adis[i].slot == slot;
-		if (!known && is_adisim(slot)) {
+		if (!known && adisim_at(slot)) {
 			struct pa_adi *a = adi_init(slot);
 
 			if (a && pvic_n) {
@@ -294,7 +283,7 @@ int main(int argc, char **argv)
 				int n = 0;
 
 				for (u32 slot = 0; slot < 32; slot++)
-					n += is_adisim(slot);
+					n += adisim_at(slot);
 				printf("idle: pci %d ADIs\n", n);
 			}
 		}

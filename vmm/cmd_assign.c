@@ -28,6 +28,17 @@ void cmd__usage_unassign(FILE *f)
 	      f);
 }
 
+static void print_assigned(const struct cmd_opts *o, json_object *r)
+{
+	printf("%s: assigned %s at %s\n", o->target, cmd__str(r, "device"), cmd__str(r, "pci"));
+}
+
+static void print_unassigned(const struct cmd_opts *o, json_object *r)
+{
+	printf("%s: unassigned %s (%s handles revoked)\n", o->target, cmd__str(r, "device"),
+	       cmd__str(r, "revoked_handles"));
+}
+
 int cmd__assign(int argc, char **argv)
 {
 	const char *socket = NULL;
@@ -36,7 +47,7 @@ int cmd__assign(int argc, char **argv)
 		{ NULL, false, NULL },
 	};
 	struct cmd_opts o;
-	json_object *r, *args;
+	json_object *args;
 	char *abs;
 	int ret;
 
@@ -52,21 +63,13 @@ int cmd__assign(int argc, char **argv)
 	abs = socket[0] == '/' ? NULL : realpath(socket, NULL);
 	json_object_object_add(args, "vfio_user", json_object_new_string(abs ? abs : socket));
 	free(abs);
-	ret = cmd__call(&o, "assign", args, &r);
-	if (ret)
-		return ret;
-	if (o.json)
-		cmd__print_json(r);
-	else
-		printf("%s: assigned %s at %s\n", o.target, cmd__str(r, "device"), cmd__str(r, "pci"));
-	json_object_put(r);
-	return 0;
+	return cmd__run(&o, "assign", args, print_assigned);
 }
 
 int cmd__unassign(int argc, char **argv)
 {
 	struct cmd_opts o;
-	json_object *r, *args;
+	json_object *args;
 	int ret;
 
 	ret = cmd__parse(argc, argv, cmd__usage_unassign, NULL, true, 1, &o);
@@ -78,14 +81,5 @@ int cmd__unassign(int argc, char **argv)
 	}
 	args = json_object_new_object();
 	json_object_object_add(args, "device", json_object_new_string(o.pos[0]));
-	ret = cmd__call(&o, "unassign", args, &r);
-	if (ret)
-		return ret;
-	if (o.json)
-		cmd__print_json(r);
-	else
-		printf("%s: unassigned %s (%s handles revoked)\n", o.target, cmd__str(r, "device"),
-		       cmd__str(r, "revoked_handles"));
-	json_object_put(r);
-	return 0;
+	return cmd__run(&o, "unassign", args, print_unassigned);
 }

@@ -128,25 +128,33 @@ void cmd__print_json(json_object *obj)
 					    JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
+int cmd__run(const struct cmd_opts *o, const char *command, json_object *args,
+	     void (*print)(const struct cmd_opts *o, json_object *result))
+{
+	json_object *r;
+	int ret;
+
+	ret = cmd__call(o, command, args, &r);
+	if (ret)
+		return ret;
+	if (o->json)
+		cmd__print_json(r);
+	else
+		print(o, r);
+	json_object_put(r);
+	return 0;
+}
+
 int cmd__show(int argc, char **argv, void (*usage)(FILE *f), const char *command,
-	      void (*print)(json_object *result))
+	      void (*print)(const struct cmd_opts *o, json_object *result))
 {
 	struct cmd_opts o;
-	json_object *r;
 	int ret;
 
 	ret = cmd__parse(argc, argv, usage, NULL, true, 0, &o);
 	if (ret)
 		return ret > 0 ? 0 : EXIT_USAGE;
-	ret = cmd__call(&o, command, NULL, &r);
-	if (ret)
-		return ret;
-	if (o.json)
-		cmd__print_json(r);
-	else
-		print(r);
-	json_object_put(r);
-	return 0;
+	return cmd__run(&o, command, NULL, print);
 }
 
 int64_t cmd__int(json_object *obj, const char *key)

@@ -13,7 +13,7 @@ void cmd__usage_ims(FILE *f)
 	      "the KVM GSI it is routed through (- with --irq-delivery=relay).\n", f);
 }
 
-static void print_ims(json_object *r)
+static void print_ims(const struct cmd_opts *o, json_object *r)
 {
 	json_object *vecs;
 

@@ -41,12 +41,15 @@ int cmd__call(const struct cmd_opts *o, const char *command, json_object *args,
 void cmd__print_json(json_object *obj);
 
 /*
- * `imsvm COMMAND NAME [--json] [--timeout-ms MS]`, a query with no argument:
- * the reply's result as JSON with --json, else through @print. Returns the
- * exit status.
+ * @command with @args (may be NULL; consumed) to VM @o->target: the reply's
+ * result as JSON with --json, else through @print. Returns the exit status.
  */
+int cmd__run(const struct cmd_opts *o, const char *command, json_object *args,
+	     void (*print)(const struct cmd_opts *o, json_object *result));
+
+/* `imsvm COMMAND NAME [--json] [--timeout-ms MS]`, a query with no argument (cmd__run). */
 int cmd__show(int argc, char **argv, void (*usage)(FILE *f), const char *command,
-	      void (*print)(json_object *result));
+	      void (*print)(const struct cmd_opts *o, json_object *result));
 /* Helpers for human output. */
 int64_t cmd__int(json_object *obj, const char *key);
 const char *cmd__str(json_object *obj, const char *key);

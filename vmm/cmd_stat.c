@@ -117,7 +117,7 @@ static void print_pvic(json_object *r)
 	}
 }
 
-static void print_stat(json_object *r)
+static void print_stat(const struct cmd_opts *o, json_object *r)
 {
 	json_object *mem;
 	char up[32], g[32], res[32], rss[32], peak[32];

@@ -103,10 +103,11 @@ void passthrough__fail(struct passthrough *pt, const char *why)
 	if (atomic_exchange(&pt->failed, true))
 		return;
 	pt_ims__failed(pt);	/* the PV-IC forgets its handles first */
-	pr_err("%s: device failed (%s): it now reads all-ones, its BARs and interrupts are "
-	       "removed; the VM continues", pt->name, why);
 	release_backend(pt);
 	pt->torn_down = true;
+	/* Said after the release, so whoever reads it finds the fds already closed. */
+	pr_err("%s: device failed (%s): it now reads all-ones, its BARs and interrupts are "
+	       "removed; the VM continues", pt->name, why);
 }
 
 static void on_event(int fd, u32 events, void *opaque)

@@ -294,6 +294,11 @@ Test(vfu_client, region_info_argsz_retry_sparse_and_fd)
 	cr_expect_eq(r.areas[1].offset, 0x3000);
 	vfu_region__release(&r);
 	cr_expect_eq(r.fd, -1);
+
+	struct vfu_client_stats st;
+
+	vfu_client__stats(c, &st);
+	cr_expect_eq(st.proto_errors, 0, "the region's fd is taken, not a stray fd");
 }
 
 Test(vfu_client, region_info_cap_loop_refused)

@@ -35,12 +35,17 @@ static int bad_reply(struct vfu_client *c, struct vfu_msg *m, const char *what)
 }
 
 /*
- * Done with a reply: fds it carried are dropped (libvfio-user closes them
- * too) and counted as a protocol error, and the message freed.
+ * Done with a reply: fds it carried that the caller did not take
+ * (vfu_msg__take_fd) are stray: dropped (libvfio-user closes them too) and
+ * counted as a protocol error, and the message freed.
  */
 static void reply_done(struct vfu_client *c, struct vfu_msg *m)
 {
-	if (m->nfds) {
+	bool stray = false;
+
+	for (unsigned int i = 0; i < m->nfds; i++)
+		stray |= m->fds[i] >= 0;
+	if (stray) {
 		vfu_msg__close_fds(m);
 		pthread_mutex_lock(&c->lock);
 		c->stats.proto_errors++;

@@ -99,6 +99,7 @@ struct adisim_adi {
 	bool doorbell_pending;		/* run the engine after the reply */
 	bool conn_broken;		/* DMA channel failed: end the session */
 	int err_eventfd, req_eventfd;
+	int msi_eventfd;		/* the MSI vector: engine errors */
 
 	/* PCI config space; wmask bits are writable. */
 	u8 cfg[ADISIM_CFG_SIZE];

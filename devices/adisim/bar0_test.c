@@ -126,3 +126,37 @@ Test(adisim_config, header_and_bar_sizing)
 	cr_assert_eq(adisim_config__access(a, 0, &v, 0, false), -EINVAL);
 	tfx_fini(&t);
 }
+
+/* One MSI capability: 1 vector, 64-bit, not maskable; Enable, address and data writable. */
+Test(adisim_config, msi_capability)
+{
+	struct tfx t;
+	struct adisim_adi *a;
+	u8 cap = ADISIM_CFG_MSI_CAP;
+	u32 v = 0;
+
+	tfx_init(&t, 64);
+	a = &t.adi[0];
+	cr_assert_eq(adisim_config__access(a, PCI_STATUS, &v, 2, false), 0);
+	cr_assert(v & PCI_STATUS_CAP_LIST);
+	cr_assert_eq(adisim_config__access(a, PCI_CAPABILITY_LIST, &v, 1, false), 0);
+	cr_assert_eq(v & 0xff, cap);
+	cr_assert_eq(adisim_config__access(a, cap, &v, 4, false), 0);
+	cr_assert_eq(v & 0xff, PCI_CAP_ID_MSI);
+	cr_assert_eq((v >> 8) & 0xff, 0, "the only capability");
+	cr_assert_eq(v >> 16, PCI_MSI_FLAGS_64BIT, "1 vector, 64-bit, no masking: %#x", v >> 16);
+	v = 0xffff;
+	cr_assert_eq(adisim_config__access(a, cap + PCI_MSI_FLAGS, &v, 2, true), 0);
+	cr_assert_eq(adisim_config__access(a, cap + PCI_MSI_FLAGS, &v, 2, false), 0);
+	cr_assert_eq(v & 0xffff, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+	v = 0xffffffff;
+	cr_assert_eq(adisim_config__access(a, cap + PCI_MSI_ADDRESS_LO, &v, 4, true), 0);
+	cr_assert_eq(adisim_config__access(a, cap + PCI_MSI_ADDRESS_LO, &v, 4, false), 0);
+	cr_assert_eq(v, 0xfffffffc);
+	v = 0x4321;
+	cr_assert_eq(adisim_config__access(a, cap + PCI_MSI_DATA_64, &v, 2, true), 0);
+	v = 0;
+	cr_assert_eq(adisim_config__access(a, cap + PCI_MSI_DATA_64, &v, 2, false), 0);
+	cr_assert_eq(v & 0xffff, 0x4321);
+	tfx_fini(&t);
+}

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * PCI configuration space of one ADI (type 0 header, no capabilities: the
- * ADI's interrupts are IMS only, so there is no MSI or MSI-X capability).
+ * PCI configuration space of one ADI (type 0 header). Its completion
+ * interrupts are IMS; one MSI capability (a single vector, 64-bit address,
+ * not maskable) carries the error report: the engine halting signals the
+ * MSI IRQ index. The client (e.g. imsvm) emulates MSI towards its guest and
+ * binds the vector with SET_IRQS, so what is written here is only stored.
  * Writes are applied through a per-byte write mask, which also gives BAR
  * sizing for free: writing all ones reads back the size mask.
  */
@@ -40,6 +43,12 @@ void adisim_config__init(struct adisim_adi *adi)
 	/* BAR low bits (memory, 32-bit, non-prefetchable) are 0 and read-only. */
 	put32(c + PCI_BASE_ADDRESS_0, 0);
 	put32(c + PCI_BASE_ADDRESS_2, 0);
+	/* One capability: MSI, 1 vector (Multiple Message Capable 0), 64-bit. */
+	put16(c + PCI_STATUS, PCI_STATUS_CAP_LIST);
+	c[PCI_CAPABILITY_LIST] = ADISIM_CFG_MSI_CAP;
+	c[ADISIM_CFG_MSI_CAP + PCI_CAP_LIST_ID] = PCI_CAP_ID_MSI;
+	c[ADISIM_CFG_MSI_CAP + PCI_CAP_LIST_NEXT] = 0;
+	put16(c + ADISIM_CFG_MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_64BIT);
 
 	put16(w + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
 	      PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
@@ -48,6 +57,11 @@ void adisim_config__init(struct adisim_adi *adi)
 	w[PCI_INTERRUPT_LINE] = 0xff;
 	put32(w + PCI_BASE_ADDRESS_0, (u32)~(ADISIM_BAR0_SIZE - 1));
 	put32(w + PCI_BASE_ADDRESS_2, bar2_mask);
+	/* Enable and Multiple Message Enable (only 0 means anything: one vector). */
+	put16(w + ADISIM_CFG_MSI_CAP + PCI_MSI_FLAGS, PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE);
+	put32(w + ADISIM_CFG_MSI_CAP + PCI_MSI_ADDRESS_LO, 0xFFFFFFFCu);
+	put32(w + ADISIM_CFG_MSI_CAP + PCI_MSI_ADDRESS_HI, 0xFFFFFFFFu);
+	put16(w + ADISIM_CFG_MSI_CAP + PCI_MSI_DATA_64, 0xFFFF);
 }
 
 bool adisim_config__bus_master(const struct adisim_adi *adi)

@@ -35,19 +35,26 @@ u64 adisim__now_ns(void)
 	return (u64)ts.tv_sec * 1000000000ull + (u64)ts.tv_nsec;
 }
 
+static void signal_fd(struct adisim_adi *adi, int fd, const char *what)
+{
+	u64 one = 1;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) != sizeof(one))
+		pr_warn_ratelimited("adi%u: %s eventfd write failed", adi->id, what);
+}
+
 static void halt(struct adisim_adi *adi, u32 err)
 {
 	adi->error = err;
 	adi->status |= ADISIM_STATUS_HALTED;
 	adi->cnt[ADISIM_CNT_FAULTS]++;
 	pr_warn_ratelimited("adi%u: descriptor engine halted, error %u", adi->id, err);
-	/* The ERR IRQ index tells the host side without it polling STATUS. */
-	if (adi->err_eventfd >= 0) {
-		u64 one = 1;
-
-		if (write(adi->err_eventfd, &one, sizeof(one)) != sizeof(one))
-			pr_warn_ratelimited("adi%u: ERR eventfd write failed", adi->id);
-	}
+	/*
+	 * The ERR IRQ index tells the host side without it polling STATUS; the
+	 * MSI vector tells the driver (a guest, through the VMM's MSI routing).
+	 */
+	signal_fd(adi, adi->err_eventfd, "ERR");
+	signal_fd(adi, adi->msi_eventfd, "MSI");
 }
 
 static void finish(struct adisim_adi *adi, u8 flags, u16 ims_index, bool intr,

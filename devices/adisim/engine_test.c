@@ -146,6 +146,35 @@ Test(adisim_engine, ring_state_errors_halt)
 	efx_fini(&e);
 }
 
+/* A halt signals the MSI vector and ERR once each; per-descriptor errors signal neither. */
+Test(adisim_engine, halt_signals_msi_and_err_once)
+{
+	struct efx e;
+	int msi = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	int err = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	cr_assert_geq(msi, 0);
+	cr_assert_geq(err, 0);
+	efx_init(&e);
+	e.a->msi_eventfd = dup(msi);
+	e.a->err_eventfd = dup(err);
+	cr_assert_eq(submit(&e, (struct adisim_desc){ .opcode = 77 })->status,
+		     ADISIM_COMP_BAD_OPCODE);
+	cr_assert_eq(efd_count(msi), 0, "a failed descriptor is not an engine error");
+	reg_wr(e.a, ADISIM_REG_RING_TAIL, 8);			/* >= RING_SIZE */
+	adisim_engine__run(e.a);
+	cr_assert_eq(reg_rd(e.a, ADISIM_REG_ERROR), ADISIM_ERR_BAD_TAIL);
+	cr_assert_eq(efd_count(msi), 1);
+	cr_assert_eq(efd_count(err), 1);
+	adisim_engine__run(e.a);				/* already halted: no second MSI */
+	cr_assert_eq(efd_count(msi), 0);
+	close(e.a->msi_eventfd);
+	close(e.a->err_eventfd);
+	close(msi);
+	close(err);
+	efx_fini(&e);
+}
+
 Test(adisim_engine, no_dma_without_bus_master)
 {
 	struct efx e;

@@ -30,7 +30,7 @@ static inline void tfx_adi_init(struct tfx *t, unsigned int id)
 	a->id = id;
 	a->sim = &t->sim;
 	a->listen_fd = a->conn_fd = a->dma_fd = -1;
-	a->err_eventfd = a->req_eventfd = -1;
+	a->err_eventfd = a->req_eventfd = a->msi_eventfd = -1;
 	a->delay_tfd = a->storm_tfd = a->recheck_tfd = a->kick_fd = -1;
 	a->ims_fd = -1;
 	cr_assert_eq(adisim_ims__init(a), 0);

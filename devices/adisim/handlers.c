@@ -204,17 +204,23 @@ static int h_irq_info(struct adisim_adi *adi, struct vfu_msg *m)
 	if (r->index == ADISIM_IRQ_INDEX_IMS) {
 		out.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_NORESIZE;
 		out.count = ADISIM_IRT_SIZE;
-	} else if (r->index == VFIO_PCI_ERR_IRQ_INDEX || r->index == VFIO_PCI_REQ_IRQ_INDEX) {
+	} else if (r->index == VFIO_PCI_ERR_IRQ_INDEX || r->index == VFIO_PCI_REQ_IRQ_INDEX ||
+		   r->index == VFIO_PCI_MSI_IRQ_INDEX) {
 		out.count = 1;
 	}
 	return reply(adi, m, &out, sizeof(out));
 }
 
-/* ERR and REQ: one eventfd each (ERR is signalled on device faults). */
+/*
+ * ERR, REQ and MSI: one eventfd each (ERR and MSI are signalled on engine
+ * halts). With @loopback, DATA_NONE (count 1) and DATA_BOOL (true) fire the
+ * bound eventfd, as vfio-pci does for MSI; ERR and REQ keep them as no-ops.
+ */
 static int set_single(struct adisim_adi *adi, int *slot, const struct vfio_irq_set *s,
-		      struct vfu_msg *m)
+		      struct vfu_msg *m, bool loopback)
 {
 	u32 type = s->flags & VFIO_IRQ_SET_DATA_TYPE_MASK;
+	bool fire = false;
 
 	if (s->flags & ~(VFIO_IRQ_SET_DATA_TYPE_MASK | VFIO_IRQ_SET_ACTION_TYPE_MASK) ||
 	    (s->flags & VFIO_IRQ_SET_ACTION_TYPE_MASK) != VFIO_IRQ_SET_ACTION_TRIGGER ||
@@ -230,8 +236,20 @@ static int set_single(struct adisim_adi *adi, int *slot, const struct vfio_irq_s
 		if (*slot >= 0)
 			close(*slot);
 		*slot = -1;
-	} else if (type != VFIO_IRQ_SET_DATA_NONE && type != VFIO_IRQ_SET_DATA_BOOL) {
+	} else if (type == VFIO_IRQ_SET_DATA_NONE) {
+		fire = s->count == 1;
+	} else if (type == VFIO_IRQ_SET_DATA_BOOL) {
+		if (loopback && s->count == 1 && m->len < sizeof(*s) + 1)
+			return -EINVAL;
+		fire = s->count == 1 && s->data[0];
+	} else {
 		return -EINVAL;
+	}
+	if (fire && loopback && *slot >= 0) {
+		u64 one = 1;
+
+		if (write(*slot, &one, sizeof(one)) != sizeof(one))
+			return -EIO;
 	}
 	return reply(adi, m, NULL, 0);
 }
@@ -250,12 +268,14 @@ static int h_set_irqs(struct adisim_adi *adi, struct vfu_msg *m)
 		if (ret)
 			return ret;
 		return reply(adi, m, NULL, 0);
+	case VFIO_PCI_MSI_IRQ_INDEX:
+		return set_single(adi, &adi->msi_eventfd, s, m, true);
 	case VFIO_PCI_ERR_IRQ_INDEX:
-		return set_single(adi, &adi->err_eventfd, s, m);
+		return set_single(adi, &adi->err_eventfd, s, m, false);
 	case VFIO_PCI_REQ_IRQ_INDEX:
-		return set_single(adi, &adi->req_eventfd, s, m);
+		return set_single(adi, &adi->req_eventfd, s, m, false);
 	default:
-		/* INTx, MSI, MSI-X have no vectors: only "disable all" is meaningful. */
+		/* INTx and MSI-X have no vectors: only "disable all" is meaningful. */
 		if (s->count != 0 || m->nfds)
 			return -EINVAL;
 		return reply(adi, m, NULL, 0);

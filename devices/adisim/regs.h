@@ -118,6 +118,13 @@
 	 (((uint32_t)(h) & 0x8000u) ? ADISIM_MSI_ADDR_HANDLE15 : 0u))
 #define ADISIM_IRT_SIZE			65536	/* handles 0..65535 */
 
+/*
+ * Config space: one MSI capability (1 vector, 64-bit, not maskable) at this
+ * offset. Its vector (vfio IRQ index 1, VFIO_PCI_MSI_IRQ_INDEX) is signalled
+ * when the descriptor engine halts with an error.
+ */
+#define ADISIM_CFG_MSI_CAP		0x40
+
 /* vfio IRQ index of IMS handles (after INTx, MSI, MSI-X, ERR, REQ). */
 #define ADISIM_IRQ_INDEX_IMS		5
 #define ADISIM_NUM_IRQS			6

@@ -79,7 +79,7 @@ int adisim_adi__init(struct adisim *sim, struct adisim_adi *adi, unsigned int id
 	adi->id = id;
 	adi->sim = sim;
 	adi->listen_fd = adi->conn_fd = adi->dma_fd = -1;
-	adi->err_eventfd = adi->req_eventfd = -1;
+	adi->err_eventfd = adi->req_eventfd = adi->msi_eventfd = -1;
 	adi->ims_fd = -1;
 	adi->kick_fd = -1;
 	adi->delay_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -226,6 +226,7 @@ void adisim_session__end(struct adisim_adi *adi, const char *why)
 	adisim_irt__release_owner(adi->sim->irt, (int)adi->id);
 	close_fd(&adi->err_eventfd);
 	close_fd(&adi->req_eventfd);
+	close_fd(&adi->msi_eventfd);
 	adisim_engine__reset(adi);
 	adisim_ims__clear(adi);
 	adi->versioned = false;

@@ -111,8 +111,12 @@ static int t_config_space(void)
 	CHECK(tc_wr32(&f.c, CFG, PCI_VENDOR_ID, 0) == 0, "RO write refused");
 	CHECK((tc_rd32(&f.c, CFG, PCI_VENDOR_ID) & 0xffff) == ADISIM_PCI_VENDOR_ID,
 	      "vendor ID writable");
-	CHECK((tc_rd32(&f.c, CFG, PCI_STATUS) >> 16 & PCI_STATUS_CAP_LIST) == 0,
-	      "capability list advertised (the ADI has no MSI/MSI-X)");
+	CHECK(tc_rd32(&f.c, CFG, PCI_COMMAND) >> 16 & PCI_STATUS_CAP_LIST, "no capability list");
+	CHECK((tc_rd32(&f.c, CFG, PCI_CAPABILITY_LIST) & 0xfc) == ADISIM_CFG_MSI_CAP,
+	      "capability pointer %#x", tc_rd32(&f.c, CFG, PCI_CAPABILITY_LIST) & 0xff);
+	id = tc_rd32(&f.c, CFG, ADISIM_CFG_MSI_CAP);
+	CHECK((id & 0xffff) == PCI_CAP_ID_MSI && id >> 16 == PCI_MSI_FLAGS_64BIT,
+	      "MSI capability (only, 1 vector, 64-bit) reads %#x", id);
 	fx_close(&f);
 	return 0;
 }
@@ -189,6 +193,12 @@ static int t_irq_info(void)
 	      (ii->flags & (VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE)) ==
 	      (VFIO_IRQ_INFO_EVENTFD | VFIO_IRQ_INFO_MASKABLE),
 	      "IMS index info: count %u flags %#x", ii->count, ii->flags);
+	vfu_msg__release(&r);
+	req.index = VFIO_PCI_MSI_IRQ_INDEX;
+	ret = tc_request(&c, VFIO_USER_DEVICE_GET_IRQ_INFO, &req, 16, NULL, 0, NULL, 0, &r);
+	ii = (void *)r.payload;
+	CHECK(ret == 0 && ii->count == 1 && (ii->flags & VFIO_IRQ_INFO_EVENTFD),
+	      "MSI index info: count %u flags %#x", ii->count, ii->flags);
 	vfu_msg__release(&r);
 	req.index = VFIO_PCI_MSIX_IRQ_INDEX;
 	ret = tc_request(&c, VFIO_USER_DEVICE_GET_IRQ_INFO, &req, 16, NULL, 0, NULL, 0, &r);
@@ -314,6 +324,7 @@ const struct tcase tcases[] = {
 	{ "vfio_mask_pending", t_vfio_mask },
 	{ "malformed_messages", t_malformed },
 	{ "dma_outside_map", t_dma_fault },
+	{ "msi_on_engine_error", t_msi_error },
 	{ "dma_via_messages", t_dma_messages },
 	{ "twin_socket_dma", t_twin_socket },
 	{ "storm_register", t_storm_register },

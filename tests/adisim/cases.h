@@ -20,6 +20,7 @@ int t_ims_mask(void);
 int t_vfio_mask(void);
 int t_malformed(void);
 int t_dma_fault(void);
+int t_msi_error(void);
 int t_dma_messages(void);
 int t_twin_socket(void);
 int t_storm_register(void);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Test-client cases: interrupts (IMS, remapping, masking, storm).
+ * Test-client cases: interrupts (IMS, remapping, masking, storm, the error MSI).
  * Each returns 0 (pass), -1 (fail, reason in fail_msg) or 77 (skipped).
  */
 #include <errno.h>
@@ -262,5 +262,64 @@ int t_two_adis(void)
 	close(eb);
 	fx_close(&a);
 	fx_close(&b);
+	return 0;
+}
+
+/*
+ * The MSI vector (IRQ index 1): SET_IRQS binds one eventfd; DATA_NONE and
+ * DATA_BOOL trigger it; a bad descriptor ring halts the engine and fires it
+ * exactly once, and not at all once de-assigned.
+ */
+int t_msi_error(void)
+{
+	const uint8_t yes = 1, no = 0;
+	struct fx f;
+	int msi;
+
+	CHECK(fx_open(&f, sock0, false, false) == 0, "setup failed");
+	CHECK(fx_bind_index(&f, VFIO_PCI_MSI_IRQ_INDEX, 0, &msi) == 0, "MSI eventfd bind");
+	CHECK(tc_set_irqs(&f.c, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+			  VFIO_IRQ_SET_ACTION_TRIGGER, 1, 1, &msi, 1, NULL, 0) == -EINVAL,
+	      "vector 1 of a 1-vector MSI accepted");
+	CHECK(tc_set_irqs(&f.c, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_EVENTFD |
+			  VFIO_IRQ_SET_ACTION_MASK, 0, 1, &msi, 1, NULL, 0) == -EINVAL,
+	      "MSI MASK accepted (not maskable)");
+	CHECK(tc_set_irqs(&f.c, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
+			  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0, NULL, 0) == 0, "NONE trigger");
+	CHECK(tc_poll_eventfd(msi) == 1, "DATA_NONE trigger did not fire the MSI once");
+	CHECK(tc_set_irqs(&f.c, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL |
+			  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0, &no, 1) == 0 &&
+	      tc_set_irqs(&f.c, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL |
+			  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0, &yes, 1) == 0, "BOOL trigger");
+	CHECK(tc_poll_eventfd(msi) == 1, "DATA_BOOL true/false did not fire the MSI once");
+	/* A failed descriptor is the descriptor's error, not the engine's: no MSI. */
+	{
+		struct adisim_desc d = { .opcode = 77 };
+
+		CHECK(fx_wait(&f, fx_submit(&f, &d), 5000) == ADISIM_COMP_BAD_OPCODE, "bad opcode");
+	}
+	CHECK(tc_poll_eventfd(msi) == 0, "MSI fired for a failed descriptor");
+	/* A ring outside DMA memory halts the engine: one MSI. */
+	CHECK(tc_wr32(&f.c, BAR0, ADISIM_REG_RING_BASE_HI, 0x70) == 0, "ring base");
+	CHECK(tc_wr32(&f.c, BAR0, ADISIM_REG_RING_TAIL, (f.tail + 1) % RING_ENTRIES) == 0,
+	      "doorbell");
+	CHECK(tc_wait_eventfd(&f.c, msi, 2000) == 1, "MSI not fired once on the halt");
+	CHECK(tc_rd32(&f.c, BAR0, ADISIM_REG_ERROR) == ADISIM_ERR_RING_FAULT,
+	      "error %u, want RING_FAULT", tc_rd32(&f.c, BAR0, ADISIM_REG_ERROR));
+	CHECK(tc_wr32(&f.c, BAR0, ADISIM_REG_RING_TAIL, 0) == 0, "doorbell while halted");
+	tc_serve(&f.c, 10);
+	CHECK(tc_poll_eventfd(msi) == 0, "halted engine fired the MSI again");
+	/* De-assigned: the next halt signals nothing (the old fd is closed by the device). */
+	CHECK(tc_set_irqs(&f.c, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_NONE |
+			  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 0, NULL, 0, NULL, 0) == 0, "de-assign");
+	CHECK(tc_wr32(&f.c, BAR0, ADISIM_REG_CTRL, 0) == 0 &&
+	      tc_wr32(&f.c, BAR0, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE) == 0, "re-enable");
+	CHECK(tc_wr32(&f.c, BAR0, ADISIM_REG_RING_TAIL,
+		      (tc_rd32(&f.c, BAR0, ADISIM_REG_RING_HEAD) + 1) % RING_ENTRIES) == 0, "doorbell");
+	tc_serve(&f.c, 10);
+	CHECK(tc_rd32(&f.c, BAR0, ADISIM_REG_STATUS) & ADISIM_STATUS_HALTED, "not halted again");
+	CHECK(tc_poll_eventfd(msi) == 0, "de-assigned MSI fired");
+	close(msi);
+	fx_close(&f);
 	return 0;
 }

@@ -17,7 +17,8 @@ CHECK=$O/tests/assign/client-check
 GUEST=$O/tests/guest/x86
 . "$(dirname "$0")/../lib/common.sh"
 
-require_files assign "$IMSVM" "$SIM" "$CHECK" "$GUEST/assign_dma.elf" "$GUEST/assign_death.elf"
+require_files assign "$IMSVM" "$SIM" "$CHECK" "$GUEST/assign_dma.elf" "$GUEST/assign_death.elf" \
+	"$GUEST/assign_msi.elf"
 scratch_dir assign
 
 # run_vm_bg NAME KERNEL ARGS...: imsvm in the background; status in $TMP/NAME.rc.
@@ -52,6 +53,7 @@ sed -E 's/^(PASS|FAIL|SKIPPED) /\1 client-/' "$TMP/client-check.out"
 
 # ---- guests: need KVM ----
 skip_without_kvm "assign-dma assign-dma-messages assign-two-adis-one-server assign-two-servers
+	assign-msi-on-error assign-msi-on-error-messages
 	assign-death-doorbell assign-kill-midrun assign-stopped-server
 	assign-vfio-errors assign-vfio-user-errors"
 
@@ -94,6 +96,20 @@ run_vm_bg assign-two-servers "$GUEST/assign_dma.elf" --vfio-user "$TMP/c.sock" \
 	--vfio-user "$TMP/d.sock" --cmdline "expect.adis=2"
 expect_pass assign-two-servers
 kill "$pid_c" "$sim_pid" 2>/dev/null
+
+# The error MSI: the engine halting raises the guest's MSI vector exactly once
+# (descriptor fetch outside RAM, then a bad tail), none while MSI is disabled.
+start_sim m || true
+run_vm_bg assign-msi-on-error "$GUEST/assign_msi.elf" --vfio-user "$TMP/m.sock" \
+	--cmdline "expect.adis=1"
+expect_pass assign-msi-on-error
+kill "$sim_pid" 2>/dev/null
+
+start_sim n || true
+run_vm_bg assign-msi-on-error-messages "$GUEST/assign_msi.elf" \
+	--vfio-user "$TMP/n.sock,dma=messages" --cmdline "expect.adis=1"
+expect_pass assign-msi-on-error-messages
+kill "$sim_pid" 2>/dev/null
 
 # The server exits on the first doorbell; while the guest holds after seeing
 # the death, imsvm must have closed the device socket (no fd leaked). No

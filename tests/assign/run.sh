@@ -121,7 +121,15 @@ fdcheck="SKIPPED assign-death-fds-closed: imsvm was gone before it could be insp
 if wait_log "$TMP/assign-death-doorbell.log" "device failed (" 100; then
 	ipid=$(cat "$TMP/assign-death-doorbell.pid" 2>/dev/null)
 	if [ -n "$ipid" ] && [ -d "/proc/$ipid/fd" ]; then
-		n=$(ls -l "/proc/$ipid/fd" 2>/dev/null | grep -c 'socket:')
+		# The log line comes first, the teardown after it on the event
+		# loop: give it up to 3 s (a sanitizer build is slower).
+		i=0
+		while :; do
+			n=$(ls -l "/proc/$ipid/fd" 2>/dev/null | grep -c 'socket:')
+			[ "$n" = 0 ] || [ $i -ge 30 ] && break
+			sleep 0.1
+			i=$((i + 1))
+		done
 		if [ "$n" = 0 ]; then
 			fdcheck="PASS assign-death-fds-closed"
 		else

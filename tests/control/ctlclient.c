@@ -164,6 +164,7 @@ int main(int argc, char **argv)
 			close(fds[i]);
 		}
 		printf("answered %d of %d, %d refused as busy\n", ok, n, busy);
+		free(fds);
 		return ok == n ? 0 : 1;
 	}
 	if (!strcmp(mode, "flood") && argc == 4) {

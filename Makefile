@@ -75,7 +75,6 @@ $(O)/unit-tests: $(UNIT_TEST_OBJS) $(IMSVM_OBJS) $(UNIT_EXTRA_OBJS)
 -include virtio/virtio.mk
 -include tests/bench/bench.mk
 -include guest/linux/linux.mk
--include tests/fuzz/fuzz.mk
 -include tests/control/control.mk
 -include tests/fuzz/fuzz.mk
 

@@ -218,11 +218,14 @@ add_suite host adisim tests/adisim/run.sh
 [ "${SANITIZE:-}" = 1 ] || add_suite host fuzz tests/fuzz/run.sh
 # seccomp in a running imsvm, the vfio-user server failing at every message
 # (needs the host's /dev/kvm: SKIPPED without it).
-add_suite host hardening tests/fuzz/hardening.sh
+[ "${SANITIZE_NESTED:-}" = 1 ] || add_suite host hardening tests/fuzz/hardening.sh
 add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
 add_suite "$KVM_MODE" assign tests/assign/run.sh optional
 add_suite "$KVM_MODE" control tests/control/run.sh optional
 add_suite "$KVM_MODE" pvic tests/pvic/run.sh optional
+# The host suites again under ASan+UBSan+LSan (tests/sanitize-suite.sh).
+[ "${SANITIZE:-}" = 1 ] || [ "${CHECK_SANITIZE:-1}" = 0 ] ||
+	add_suite host sanitize tests/sanitize-suite.sh
 emulated_suites+=("harness|build/tests/harness/kvm-check")
 add_suite emulated linux tests/linux/run.sh
 add_suite emulated virtio tests/virtio/run.sh optional
@@ -298,7 +301,10 @@ run_emulated_batch()
 	done
 }
 # SANITIZE=1 (O=build-san): the emulated machine's image has no sanitizer runtime.
-if [ "${SANITIZE:-}" = 1 ]; then
+# Nested in `make check`'s sanitize suite, those suites already ran unsanitized.
+if [ "${SANITIZE_NESTED:-}" = 1 ]; then
+	emulated_suites=()
+elif [ "${SANITIZE:-}" = 1 ]; then
 	for s in "${emulated_suites[@]}"; do
 		suite_begin "${s%%|*}"
 		count_line "SKIPPED ${s%%|*}: SANITIZE=1 runs the host suites only (the emulated machine's image has no sanitizer runtime)"

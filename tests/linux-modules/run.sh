@@ -84,6 +84,15 @@ sim1pid=
 ctl=$lmod_tmp/ctl.sock
 echo "$P: boot with the ADI simulator and the PV-IC"
 lmod_boot "" on_sync --trace-pvic --stats --control-socket "$ctl"
+# Seen twice in about twenty boots, only in the emulated machine: the guest
+# triple-faults before its first port access (io_exits=0), before Linux has
+# printed a line. Not understood yet (nested SVM under QEMU TCG is one
+# suspect); boot once more, saying so, rather than fail 24 checks that never
+# ran. A second such boot fails as usual.
+if grep -q 'guest reset (triple fault)' "$vmlog" && grep -q 'total: exits=[0-9]* io_exits=0 ' "$vmlog"; then
+	echo "$P: !!! RETRY: the guest triple-faulted before its first port access; booting once more"
+	lmod_boot "" on_sync --trace-pvic --stats --control-socket "$ctl"
+fi
 log=$vmlog
 status=$vmstatus
 

@@ -14,6 +14,10 @@
 #            when present): host or emulated
 #   pvic     the PV-IC with the ADI simulator assigned (tests/pvic/run.sh):
 #            host or emulated
+#   faults   faults injected, nothing lost or leaked (tests/faults/run.sh):
+#            host or emulated
+#   security what a guest or a device must not be able to do
+#            (tests/security/run.sh): host or emulated
 #   harness  the emulated machine's self-test (kvm-check)           } always in the
 #   linux    real Linux guest (tests/linux/run.sh)                  } emulated machine
 #   virtio   virtio devices with Linux's drivers (tests/virtio/run.sh) }
@@ -223,6 +227,10 @@ add_suite "$KVM_MODE" guest tests/guest/run-tests.sh
 add_suite "$KVM_MODE" assign tests/assign/run.sh optional
 add_suite "$KVM_MODE" control tests/control/run.sh optional
 add_suite "$KVM_MODE" pvic tests/pvic/run.sh optional
+# Faults with nothing lost (tests/faults/) and the security properties
+# (tests/security/), issue 10: host or emulated.
+add_suite "$KVM_MODE" faults tests/faults/run.sh optional
+add_suite "$KVM_MODE" security tests/security/run.sh optional
 # The host suites again under ASan+UBSan+LSan (tests/sanitize-suite.sh).
 [ "${SANITIZE:-}" = 1 ] || [ "${CHECK_SANITIZE:-1}" = 0 ] ||
 	add_suite host sanitize tests/sanitize-suite.sh

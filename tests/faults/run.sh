@@ -1,0 +1,19 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The `faults` suite of make check: faults injected into a running imsvm (a device server killed or stopped, SIGTERM at bad moments, resource limits, a full disk), each checking that nothing was lost and, from /proc (tests/lib/proc.sh), that nothing leaked.
+#
+# Each part is one script beside this one (tests/faults/*.sh), run in turn
+# with sh; each prints one line per test ("PASS name", "FAIL name: why",
+# "SKIPPED name: why") and exits non-zero when one of its tests failed.
+# Host or emulated machine (run-all.sh picks): a part that needs /dev/kvm
+# says SKIPPED without it.
+#
+# Usage: tests/faults/run.sh [BUILD_DIR]   (default: build)
+here=$(dirname "$0")
+status=0
+for part in "$here"/*.sh; do
+	[ "$part" = "$here/run.sh" ] && continue
+	sh "$part" "$@" || status=1
+done
+exit $status

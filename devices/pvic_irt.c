@@ -24,16 +24,31 @@ static void clear_entry(struct pvic_irte *e)
 	*e = (struct pvic_irte){ .owner = PVIC_OWNER_NONE };
 }
 
+/*
+ * The entries grow with the highest handle given out: a VM whose devices use
+ * a few dozen handles does not pay for 32768 entries (about 1 MiB) at start.
+ * A zeroed entry is a cleared one (owner PVIC_OWNER_NONE is 0).
+ */
+static int grow(struct pvic_irt *irt, u32 h)
+{
+	u32 cap = MAX(MAX(irt->cap * 2, h + 1), 64u);
+	struct pvic_irte *e;
+
+	cap = MIN(cap, PVIC_IRT_SIZE);
+	e = realloc(irt->e, cap * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	memset(e + irt->cap, 0, (cap - irt->cap) * sizeof(*e));
+	irt->e = e;
+	irt->cap = cap;
+	return 0;
+}
+
 int pvic_irt__init(struct pvic_irt *irt)
 {
 	u32 h;
 
 	memset(irt, 0, sizeof(*irt));
-	irt->e = calloc(PVIC_IRT_SIZE, sizeof(*irt->e));
-	if (!irt->e)
-		return -ENOMEM;
-	for (h = 0; h < PVIC_IRT_SIZE; h++)
-		clear_entry(&irt->e[h]);
 	/* Bits past the table's end stay "taken" so the search never returns them. */
 	for (h = PVIC_IRT_SIZE; h < ARRAY_SIZE(irt->used) * 64; h++)
 		set_taken(irt, h, true);
@@ -47,6 +62,7 @@ void pvic_irt__destroy(struct pvic_irt *irt)
 {
 	free(irt->e);
 	irt->e = NULL;
+	irt->cap = 0;
 	irt->nr_free = 0;
 }
 
@@ -78,6 +94,8 @@ int pvic_irt__alloc(struct pvic_irt *irt, u16 owner, u32 *handle)
 	h = find_free(irt, irt->hint);
 	if (!h)
 		return -ENOSPC;
+	if (h >= irt->cap && grow(irt, h))
+		return -ENOMEM;
 	set_taken(irt, h, true);
 	irt->nr_free--;
 	clear_entry(&irt->e[h]);

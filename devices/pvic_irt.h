@@ -34,7 +34,8 @@ struct pvic_irte {
 
 struct pvic_irt {
 	u64 used[(PVIC_IRT_SIZE + 63) / 64];	/* bit set: taken (incl. handle 0) */
-	struct pvic_irte *e;			/* PVIC_IRT_SIZE entries */
+	struct pvic_irte *e;			/* cap entries: every taken handle < cap */
+	u32 cap;				/* grows to PVIC_IRT_SIZE */
 	u32 nr_free;
 	u32 hint;				/* where the next search starts */
 };
@@ -42,7 +43,7 @@ struct pvic_irt {
 int __must_check pvic_irt__init(struct pvic_irt *irt);
 void pvic_irt__destroy(struct pvic_irt *irt);
 
-/* Take a free handle for @owner (1..0xFFFE). -ENOSPC when none is free. */
+/* Take a free handle for @owner (1..0xFFFE). -ENOSPC when none is free, -ENOMEM. */
 int __must_check pvic_irt__alloc(struct pvic_irt *irt, u16 owner, u32 *handle);
 /* Give @handle back (its entry is cleared). */
 void pvic_irt__free(struct pvic_irt *irt, u32 handle);

@@ -32,18 +32,8 @@
 # one failure; a suite that reports no test at all counts as skipped.
 set -u
 
-# Bash reads a script while it runs it, and this tree may be edited while a
-# long `make check` runs: run from a private copy, which removes itself.
-if [ -z "${RUN_ALL_TOP:-}" ]; then
-	RUN_ALL_TOP=$(cd "$(dirname "$0")/.." && pwd)
-	copy=$(mktemp /tmp/run-all.XXXXXX)
-	cp "$0" "$copy"
-	RUN_ALL_TOP=$RUN_ALL_TOP exec bash "$copy" "$@"
-fi
-rm -f "$0"
-cd "$RUN_ALL_TOP"
-unset RUN_ALL_TOP
-. tests/harness/lib.sh
+. "${HARNESS_TOP:-$(dirname "$0")/..}/tests/harness/lib.sh"
+harness_private_copy .. "$0" "$@"
 
 npass=0
 nfail=0

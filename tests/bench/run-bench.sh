@@ -25,19 +25,8 @@
 # the bench-PATTERN.sh, e.g. BENCH_ONLY="startup linux").
 set -u
 
-# Bash reads a script while it runs it, and this tree may be edited while a
-# long `make bench` runs: run from a private copy, which removes itself.
-# (Each bench-*.sh is read from the tree when its turn comes.)
-if [ -z "${RUN_BENCH_TOP:-}" ]; then
-	RUN_BENCH_TOP=$(cd "$(dirname "$0")/../.." && pwd)
-	copy=$(mktemp /tmp/run-bench.XXXXXX)
-	cp "$0" "$copy"
-	RUN_BENCH_TOP=$RUN_BENCH_TOP exec bash "$copy" "$@"
-fi
-rm -f "$0"
-cd "$RUN_BENCH_TOP"
-unset RUN_BENCH_TOP
-. tests/harness/lib.sh
+. "${HARNESS_TOP:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+harness_private_copy ../.. "$0" "$@"
 
 verbose=0
 [ "${1:-}" = -v ] && verbose=1

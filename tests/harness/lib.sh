@@ -2,6 +2,29 @@
 #
 # Shared helpers of the host-side harness scripts (bash). Sourced, not run.
 
+# Bash reads a script while it runs it, and this tree may be edited while a
+# long run (make check, make bench, the emulated machine) goes on. A script
+# that starts with
+#   . "${HARNESS_TOP:-$(dirname "$0")/UP}/tests/harness/lib.sh"
+#   harness_private_copy UP "$0" "$@"
+# (UP: its folder's way to the top of the tree, e.g. .. or ../..) runs again
+# from a private copy in /tmp, which removes itself, in the top of the tree.
+harness_private_copy()
+{
+	local up=$1 script=$2 top copy
+	shift 2
+	if [ -z "${HARNESS_TOP:-}" ]; then
+		top=$(cd "$(dirname "$script")/$up" && pwd) || exit 2
+		copy=$(mktemp "/tmp/$(basename "$script" .sh).XXXXXX") || exit 2
+		cp "$script" "$copy" || exit 2
+		HARNESS_TOP=$top exec bash "$copy" "$@"
+	fi
+	rm -f "$script"
+	cd "$HARNESS_TOP" || exit 2
+	# Scripts this one runs make their own copies.
+	unset HARNESS_TOP
+}
+
 # The version of Debian's kernel that linux-image-amd64 installs: the one
 # its metapackage depends on, or else the newest /boot/vmlinuz-* that has
 # its modules. Prints nothing when no usable kernel is installed.

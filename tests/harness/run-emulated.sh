@@ -27,18 +27,8 @@
 # Console logs: build/harness/last/ (good run), build/harness/run.*/ (failed).
 set -u
 
-# Bash reads a script while it runs it, and this tree may be edited while a
-# run goes on: run from a private copy, which removes itself.
-if [ -z "${RUN_EMULATED_TOP:-}" ]; then
-	RUN_EMULATED_TOP=$(cd "$(dirname "$0")/../.." && pwd)
-	copy=$(mktemp /tmp/run-emulated.XXXXXX)
-	cp "$0" "$copy"
-	RUN_EMULATED_TOP=$RUN_EMULATED_TOP exec bash "$copy" "$@"
-fi
-rm -f "$0"
-cd "$RUN_EMULATED_TOP"
-unset RUN_EMULATED_TOP
-. tests/harness/lib.sh
+. "${HARNESS_TOP:-$(dirname "$0")/../..}/tests/harness/lib.sh"
+harness_private_copy ../.. "$0" "$@"
 
 total_timeout=900
 if [ "${1:-}" = "-t" ]; then

@@ -10,10 +10,4 @@
 # says SKIPPED without it.
 #
 # Usage: tests/faults/run.sh [BUILD_DIR]   (default: build)
-here=$(dirname "$0")
-status=0
-for part in "$here"/*.sh; do
-	[ "$part" = "$here/run.sh" ] && continue
-	sh "$part" "$@" || status=1
-done
-exit $status
+exec sh "$(dirname "$0")/../lib/run-parts.sh" "$(dirname "$0")" "$@"

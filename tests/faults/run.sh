@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The `faults` suite of make check: faults injected into a running imsvm (a device server killed or stopped, SIGTERM at bad moments, resource limits, a full disk), each checking that nothing was lost and, from /proc (tests/lib/proc.sh), that nothing leaked.
+# The `faults` suite of make check: faults injected into a running imsvm (a
+# device server killed or stopped, SIGTERM at bad moments, resource limits,
+# a full disk), each checking that nothing was lost and, from /proc
+# (tests/lib/proc.sh), that nothing leaked.
 #
 # Each part is one script beside this one (tests/faults/*.sh), run in turn
 # with sh; each prints one line per test ("PASS name", "FAIL name: why",

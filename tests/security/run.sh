@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The `security` suite of make check: what a guest, a device server or another user must not be able to make imsvm do (read or write outside guest RAM, deliver an interrupt it was not granted, use the control socket).
+# The `security` suite of make check: what a guest, a device server or
+# another user must not be able to make imsvm do (read or write outside
+# guest RAM, deliver an interrupt it was not granted, use the control
+# socket).
 #
 # Each part is one script beside this one (tests/security/*.sh), run in turn
 # with sh; each prints one line per test ("PASS name", "FAIL name: why",

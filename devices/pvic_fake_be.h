@@ -37,6 +37,7 @@ struct fake_be {
 	void *bound_dev[PVIC_IRT_SIZE];		/* device each handle is bound on */
 	int bound_efd[PVIC_IRT_SIZE];
 	u32 nr_vcpus;
+	u32 vec_hw;				/* every vector ever created is below it */
 
 	/* Calls. */
 	u32 bind_calls, bind_handles, unbind_calls, unbind_handles;

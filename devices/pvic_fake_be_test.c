@@ -60,6 +60,7 @@ static int vec_create(void *be, u32 h, int *efd)
 		return f->fail_create;
 	if (v->live || v->dying)
 		return -EEXIST;		/* the core must not reuse a handle before commit */
+	f->vec_hw = MAX(f->vec_hw, h + 1);	/* commit() looks no further */
 	*v = (struct fake_vec){ .live = true, .gsi = -1, .masked = true, .efd = -1 };
 	if (!f->no_fds) {
 		v->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -143,7 +144,7 @@ static int commit(void *be)
 	f->commits++;
 	if (f->fail_commit) {
 		/* Dead vectors go anyway; their GSIs stay taken until a push succeeds. */
-		for (u32 h = 0; h < PVIC_IRT_SIZE; h++)
+		for (u32 h = 0; h < f->vec_hw; h++)
 			if (f->vec[h].dying) {
 				if (f->vec[h].efd >= 0)
 					close(f->vec[h].efd);
@@ -156,7 +157,7 @@ static int commit(void *be)
 		f->pushes++;
 		f->gsi_dirty = false;
 	}
-	for (u32 h = 0; h < PVIC_IRT_SIZE; h++) {
+	for (u32 h = 0; h < f->vec_hw; h++) {
 		struct fake_vec *v = &f->vec[h];
 
 		if (v->dying) {

@@ -19,8 +19,17 @@
  *
  * After destroy every vector must be gone (no eventfd leaked) and the
  * route table must hold only the reserved routes again.
+ *
+ * Speed: the fake backend's tables cover every handle and 40000 GSIs (about
+ * 2 MiB); clearing and checking all of it per input made this target run
+ * under 100 inputs/s. Only handles below the remapping table's high-water
+ * mark (irt.cap: every handle given out is below it) and GSIs below the
+ * fake's gsi_limit (it allocates none above) can have been touched, so
+ * the checks and the reset cover those, and the whole fake is initialised
+ * once.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "devices/pvic_core.h"
@@ -37,20 +46,55 @@ static struct pvic_core core;
 static struct pvic_page pg;
 static int dev_a, dev_b;
 
-/* A check, not a target: no coverage feedback from its loop. */
-__attribute__((no_sanitize("coverage")))
-static void check_clean(void)
+/* Checks, not targets: no coverage feedback from their loops. */
+__attribute__((no_sanitize("coverage"), noinline))
+static void check_clean(u32 hw)
 {
-	for (u32 h = 0; h < PVIC_IRT_SIZE; h++) {
+	for (u32 h = 0; h < hw; h++) {
 		if (fb.vec[h].live || fb.vec[h].efd >= 0)
 			__builtin_trap();	/* a vector (its eventfd) outlived the VM */
 	}
+	for (u32 g = 0; g < fb.gsi_limit; g++) {
+		if (fb.staged[g].used != fb.committed[g].used ||
+		    (fb.staged[g].used && memcmp(&fb.staged[g].r, &fb.committed[g].r,
+						 sizeof(fb.staged[g].r))))
+			__builtin_trap();	/* staged routes never pushed */
+		if (fb.committed[g].used != (g < FAKE_GSI_RESERVED))
+			__builtin_trap();	/* a route outlived its handle */
+	}
+}
+
+/* fake_be__init() for what an input can have touched (see the top). */
+__attribute__((no_sanitize("coverage"), noinline))
+static void reset_fake(u32 hw)
+{
+	static bool once;
+	u32 limit = fb.gsi_limit;
+
+	if (!once) {
+		fake_be__init(&fb, 4);
+		once = true;
+		return;
+	}
+	for (u32 h = 0; h < hw; h++) {
+		fb.vec[h] = (struct fake_vec){ .efd = -1, .gsi = -1 };
+		fb.bound_dev[h] = NULL;
+		fb.bound_efd[h] = -1;
+	}
+	for (u32 g = 0; g < limit; g++)
+		fb.staged[g] = fb.committed[g] = (struct fake_route){ .used = g < FAKE_GSI_RESERVED };
+	fb.gsi_dirty = false;
+	memset(&fb.bind_calls, 0, sizeof(fb) - offsetof(struct fake_be, bind_calls));
+	fb.nr_vcpus = 4;
+	fb.vec_hw = 0;		/* every vector below hw was reset above */
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
+	static u32 hw = PVIC_IRT_SIZE;	/* the previous input's high-water mark */
+
 	log_level = LOG_ERR - 1;	/* silence: the guest's errors are expected */
-	fake_be__init(&fb, 4);
+	reset_fake(hw);
 	if (pvic_core__init(&core, &fake_be_ops, &fb, PVIC_FEAT_ALL, 4) ||
 	    pvic_core__add_adi(&core, ADI_A, &dev_a, 4096, 0) ||
 	    pvic_core__add_adi(&core, ADI_B, &dev_b, 300, 256))
@@ -97,10 +141,9 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			break;
 		}
 	}
+	hw = core.irt.cap;
 	pvic_core__destroy(&core);
 	(void)fake_be_ops.commit(&fb);	/* destroyed vectors are freed at commit */
-	check_clean();
-	if (!fake_be__consistent(&fb) || fake_be__committed_routes(&fb) != FAKE_GSI_RESERVED)
-		__builtin_trap();	/* a route outlived its handle */
+	check_clean(hw);
 	return 0;
 }

@@ -53,6 +53,14 @@ int virtio__init(struct virtio_dev *vdev, const char *name, u16 device_id,
 
 void virtio__exit(struct virtio_dev *vdev)
 {
+	/*
+	 * The count of malformed-queue refusals, once at exit, so that
+	 * tests/security can match what the guest saw (the warning itself is
+	 * rate-limited). Only when non-zero: a healthy run prints nothing new.
+	 */
+	if (vdev->st.needs_reset && vdev->name)
+		pr_info("%s: entered NEEDS_RESET %llu times (malformed queues refused)", vdev->name,
+			(unsigned long long)vdev->st.needs_reset);
 	for (unsigned int i = 0; i < VIRTIO_MAX_QUEUES; i++) {
 		if (vdev->queues[i].kick_fd >= 0)
 			close(vdev->queues[i].kick_fd);

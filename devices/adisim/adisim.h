@@ -52,6 +52,7 @@ struct adisim_handle {
 
 struct adisim_irt {
 	struct adisim_handle h[ADISIM_IRT_SIZE];
+	u32 hw;				/* no handle at or above it was ever bound */
 };
 
 struct adisim_dma_map {

@@ -22,6 +22,7 @@ struct adisim_irt *adisim_irt__new(void)
 		return NULL;
 	for (i = 0; i < ADISIM_IRT_SIZE; i++)
 		irt->h[i] = (struct adisim_handle){ .eventfd = -1, .owner = -1 };
+	irt->hw = 0;
 	return irt;
 }
 
@@ -38,7 +39,7 @@ void adisim_irt__free(struct adisim_irt *irt)
 
 	if (!irt)
 		return;
-	for (i = 0; i < ADISIM_IRT_SIZE; i++)
+	for (i = 0; i < irt->hw; i++)
 		unbind(&irt->h[i]);
 	free(irt);
 }
@@ -47,7 +48,8 @@ void adisim_irt__release_owner(struct adisim_irt *irt, int owner)
 {
 	u32 i;
 
-	for (i = 0; i < ADISIM_IRT_SIZE; i++)
+	/* Below the high-water mark only: a session's end need not scan 65536 handles. */
+	for (i = 0; i < irt->hw; i++)
 		if (irt->h[i].owner == owner)
 			unbind(&irt->h[i]);
 }
@@ -113,6 +115,7 @@ static int bind_eventfds(struct adisim_adi *adi, u32 start, u32 count, struct vf
 				unbind(h);
 			continue;
 		}
+		irt->hw = MAX(irt->hw, start + i + 1);
 		if (h->eventfd >= 0)
 			close(h->eventfd);	/* re-bind keeps mask state */
 		else

@@ -128,3 +128,22 @@ Test(adisim_irt, bad_requests)
 					  VFIO_IRQ_SET_ACTION_MASK, 0, 1, NULL, 0, NULL), -EINVAL);
 	tfx_fini(&t);
 }
+
+Test(adisim_irt, release_reaches_the_last_handle_bound)
+{
+	struct tfx t;
+	int e1, e2;
+
+	tfx_init(&t, 16);
+	cr_assert_eq(t.sim.irt->hw, 0, "nothing bound yet");
+	e1 = tfx_bind(&t, 1, 3);
+	e2 = tfx_bind(&t, 1, ADISIM_IRT_SIZE - 1);
+	cr_assert_eq(t.sim.irt->hw, ADISIM_IRT_SIZE);
+	adisim_irt__release_owner(t.sim.irt, 1);
+	cr_assert_eq(t.sim.irt->h[3].eventfd, -1);
+	cr_assert_eq(t.sim.irt->h[ADISIM_IRT_SIZE - 1].eventfd, -1, "the table's last handle");
+	cr_assert_eq(t.sim.irt->h[ADISIM_IRT_SIZE - 1].owner, -1);
+	close(e1);
+	close(e2);
+	tfx_fini(&t);
+}

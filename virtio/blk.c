@@ -50,13 +50,11 @@ struct blk_req {
 	u8 type;
 	u8 *status;
 	u32 in_len;			/* bytes the device writes, status included */
-	unsigned int nr;
+	u64 off;			/* byte offset in the image */
+	size_t len;			/* data bytes asked for */
+	size_t done;			/* of them, transferred so far (short transfers) */
+	unsigned int first, nr;		/* iov[first..nr): what is left to transfer */
 	struct iovec *iov;		/* the data segments */
-};
-
-struct blk_stats {
-	u64 reads, writes, flushes, discards, get_id, errors, ro_refused, bad_requests;
-	u64 kicks;			/* notifications the I/O thread woke up for */
 };
 
 struct virtio_blk {
@@ -77,7 +75,7 @@ struct virtio_blk {
 	bool thread_ok;
 	u64 gen;			/* under vdev->lock */
 	unsigned int inflight;		/* I/O thread only */
-	struct blk_stats st;		/* I/O thread writes; read at exit */
+	struct virtio_blk_stats st;	/* under vdev->lock */
 	struct virtq_chain chain;
 };
 
@@ -95,13 +93,52 @@ static struct io_uring_sqe *get_sqe(struct virtio_blk *b)
 	return sqe;
 }
 
-static size_t iov_total(const struct blk_req *r)
+/* Drop the first @n bytes of what is left of @r's segments (a short transfer). */
+static void iov_advance(struct blk_req *r, size_t n)
 {
-	size_t n = 0;
+	r->done += n;
+	while (n && r->first < r->nr) {
+		struct iovec *v = &r->iov[r->first];
+		size_t s = MIN(n, v->iov_len);
 
-	for (unsigned int i = 0; i < r->nr; i++)
-		n += r->iov[i].iov_len;
-	return n;
+		v->iov_base = (u8 *)v->iov_base + s;
+		v->iov_len -= s;
+		n -= s;
+		if (!v->iov_len)
+			r->first++;
+	}
+}
+
+static const char *req_op(const struct blk_req *r)
+{
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+		return "read";
+	case VIRTIO_BLK_T_OUT:
+		return "write";
+	case VIRTIO_BLK_T_FLUSH:
+		return "flush";
+	default:
+		return "discard";
+	}
+}
+
+/* Queue the rest of @r's read or write (all of it the first time). */
+static int submit_rw(struct virtio_blk *b, struct blk_req *r)
+{
+	struct io_uring_sqe *sqe = get_sqe(b);
+
+	if (!sqe)
+		return -EBUSY;
+	if (r->type == VIRTIO_BLK_T_OUT)
+		io_uring_prep_writev(sqe, b->fd, r->iov + r->first, r->nr - r->first,
+				     r->off + r->done);
+	else
+		io_uring_prep_readv(sqe, b->fd, r->iov + r->first, r->nr - r->first,
+				    r->off + r->done);
+	io_uring_sqe_set_data(sqe, r);
+	b->inflight++;
+	return 0;
 }
 
 /* Lock held. */
@@ -201,20 +238,16 @@ static void start_request(struct virtio_blk *b, const struct virtq_chain *c, boo
 		}
 		if (len == 0)
 			break;
-		sqe = get_sqe(b);
-		if (!sqe) {
+		r->off = off;
+		r->len = len;
+		if (submit_rw(b, r) < 0) {
 			status = VIRTIO_BLK_S_IOERR;
 			break;
 		}
-		if (out) {
-			io_uring_prep_writev(sqe, b->fd, r->iov, r->nr, off);
+		if (out)
 			b->st.writes++;
-		} else {
-			io_uring_prep_readv(sqe, b->fd, r->iov, r->nr, off);
+		else
 			b->st.reads++;
-		}
-		io_uring_sqe_set_data(sqe, r);
-		b->inflight++;
 		return;
 	}
 	case VIRTIO_BLK_T_FLUSH:
@@ -267,6 +300,49 @@ static void start_request(struct virtio_blk *b, const struct virtq_chain *c, boo
 		break;
 	}
 	finish(b, r, status, pushed);
+}
+
+/*
+ * What the image file answered for @r: its status byte, or -EINPROGRESS when
+ * the rest of a short read or write went back on the ring. An error from the
+ * file (ENOSPC on a full file system, EIO, ...) is logged, rate-limited,
+ * naming the request, and counted; the guest gets VIRTIO_BLK_S_IOERR and the
+ * device carries on. Lock held.
+ */
+static int completed(struct virtio_blk *b, struct blk_req *r, int res)
+{
+	bool rw = r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT;
+
+	if (rw && res > 0) {
+		iov_advance(r, (size_t)res);
+		/*
+		 * A short transfer (a write that filled the file system, a
+		 * signal): ask for the rest, whose answer says why it was short.
+		 * Not for a request a reset made stale.
+		 */
+		if (r->done < r->len && r->gen == b->gen && virtio__running(&b->vdev)) {
+			b->st.short_transfers++;
+			if (submit_rw(b, r) == 0)
+				return -EINPROGRESS;
+			res = -EBUSY;
+		}
+	}
+	if (rw && res >= 0 && r->done < r->len)
+		res = r->type == VIRTIO_BLK_T_IN ? -ENODATA : -ENOSPC;	/* no progress */
+	if (res >= 0)
+		return VIRTIO_BLK_S_OK;
+	b->st.io_errors++;
+	if (res == -ENOSPC || res == -EDQUOT)
+		b->st.no_space++;
+	if (rw)
+		pr_warn_ratelimited("%s: %s of %zu bytes at sector %llu: %s%s", b->name,
+				    req_op(r), r->len, (unsigned long long)(r->off / SECTOR),
+				    strerror(-res), res == -ENOSPC || res == -EDQUOT ?
+				    " (the image's file system is full; the guest gets I/O errors)" :
+				    "");
+	else
+		pr_warn_ratelimited("%s: %s: %s", b->name, req_op(r), strerror(-res));
+	return VIRTIO_BLK_S_IOERR;
 }
 
 static void arm_poll(struct virtio_blk *b, int fd, u64 tag)
@@ -325,21 +401,13 @@ static void *blk_thread(void *opaque)
 				stop = true;
 			} else {
 				struct blk_req *r = io_uring_cqe_get_data(cqe);
-				u8 st = VIRTIO_BLK_S_OK;
+
+				int st;
 
 				b->inflight--;
-				if (cqe->res < 0) {
-					pr_warn_ratelimited("%s: %s: %s", b->name,
-							    r->type == VIRTIO_BLK_T_IN ? "read" :
-							    r->type == VIRTIO_BLK_T_OUT ? "write" :
-							    "flush/discard", strerror(-cqe->res));
-					st = VIRTIO_BLK_S_IOERR;
-				}
-				/* A short read/write of a regular file means we hit its end. */
-				else if ((r->type == VIRTIO_BLK_T_IN || r->type == VIRTIO_BLK_T_OUT) &&
-					 (size_t)cqe->res < iov_total(r))
-					st = VIRTIO_BLK_S_IOERR;
-				finish(b, r, st, &pushed);
+				st = completed(b, r, cqe->res);
+				if (st >= 0)
+					finish(b, r, (u8)st, &pushed);
 			}
 		}
 		io_uring_cq_advance(&b->ring, seen);
@@ -405,11 +473,13 @@ static void blk_destroy(struct device *dev)
 	 */
 	if (b->vp)
 		virtio_pci__stats(b->vp, &ps);
-	pr_info("%s: %llu reads, %llu writes, %llu flushes, %llu discards, %llu errors, "
-		"%llu read-only refusals; %llu kicks, %llu of them by MMIO exit", b->name,
+	pr_info("%s: %llu reads, %llu writes, %llu flushes, %llu discards, %llu errors "
+		"(%llu from the image file, %llu of them no space), %llu read-only refusals; "
+		"%llu kicks, %llu of them by MMIO exit", b->name,
 		(unsigned long long)b->st.reads, (unsigned long long)b->st.writes,
 		(unsigned long long)b->st.flushes, (unsigned long long)b->st.discards,
-		(unsigned long long)b->st.errors, (unsigned long long)b->st.ro_refused,
+		(unsigned long long)b->st.errors, (unsigned long long)b->st.io_errors,
+		(unsigned long long)b->st.no_space, (unsigned long long)b->st.ro_refused,
 		(unsigned long long)b->st.kicks, (unsigned long long)ps.mmio_kicks);
 	virtio_pci__remove(b->vp);
 	if (b->ring_ok)
@@ -425,6 +495,19 @@ static void blk_destroy(struct device *dev)
 static const struct device_ops blk_device_ops = {
 	.destroy = blk_destroy,
 };
+
+int virtio_blk__stats(const struct device *dev, struct virtio_blk_stats *out)
+{
+	struct virtio_blk *b;
+
+	if (!dev || dev->ops != &blk_device_ops)
+		return -ENODEV;
+	b = dev->priv;
+	pthread_mutex_lock(&b->vdev.lock);
+	*out = b->st;
+	pthread_mutex_unlock(&b->vdev.lock);
+	return 0;
+}
 
 /* "FILE[,ro][,serial=ID]" */
 static int parse_spec(struct virtio_blk *b, const char *spec)

@@ -16,6 +16,7 @@
 #include "devices/passthrough.h"
 #include "devices/pvic.h"
 #include "devices/pvic_core.h"
+#include "virtio/devices.h"
 #include "vmm/cli.h"
 #include "vmm/control_priv.h"
 #include "vmm/log.h"
@@ -283,6 +284,34 @@ static json_object *pvic_json(struct control *ctl)
 	return r;
 }
 
+/* Each virtio-blk disk's counters (virtio/devices.h; docs/virtio.md). */
+static json_object *disks_json(struct control *ctl)
+{
+	json_object *arr = json_object_new_array();
+
+	device_list__for_each(&ctl->vm->devices, dev) {
+		struct virtio_blk_stats bs;
+		json_object *d;
+
+		if (virtio_blk__stats(dev, &bs) < 0)
+			continue;
+		d = json_object_new_object();
+		json_object_object_add(d, "name", json_object_new_string(dev->name));
+		json_object_object_add(d, "reads", u64_json(bs.reads));
+		json_object_object_add(d, "writes", u64_json(bs.writes));
+		json_object_object_add(d, "flushes", u64_json(bs.flushes));
+		json_object_object_add(d, "discards", u64_json(bs.discards));
+		json_object_object_add(d, "errors", u64_json(bs.errors));
+		json_object_object_add(d, "io_errors", u64_json(bs.io_errors));
+		json_object_object_add(d, "no_space", u64_json(bs.no_space));
+		json_object_object_add(d, "short_transfers", u64_json(bs.short_transfers));
+		json_object_object_add(d, "read_only_refusals", u64_json(bs.ro_refused));
+		json_object_object_add(d, "bad_requests", u64_json(bs.bad_requests));
+		json_object_array_add(arr, d);
+	}
+	return arr;
+}
+
 int control_cmd__stat(struct control *ctl, struct control_conn *c, struct control_req *req,
 		      json_object **result, struct control_error *err)
 {
@@ -310,6 +339,7 @@ int control_cmd__stat(struct control *ctl, struct control_conn *c, struct contro
 		json_object_array_add(vcpus, vcpu_json(&ctl->vcpu_stats[i], i));
 	json_object_object_add(r, "vcpus", vcpus);
 	json_object_object_add(r, "pvic", pvic_json(ctl));
+	json_object_object_add(r, "disks", disks_json(ctl));
 
 	json_object *cs = json_object_new_object();
 

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # virtio integration test: ONE boot of Debian's kernel under imsvm with
-# virtio-blk (a read-write image and a read-only one), virtio-net on a tap,
+# virtio-blk (a read-write image, a read-only one, and one on a full file
+# system), virtio-net on a tap,
 # virtio-console (hvc0) and virtio-rng, driven by Linux's own drivers
 # (tests/virtio/guest-init). Checks, each a PASS/FAIL/SKIPPED line:
-#   drivers      all five virtio devices bound to their Linux drivers
+#   drivers      all six virtio devices bound to their Linux drivers
 #   blk-read     the guest reads back what the host wrote (md5 both sides)
 #   blk-write    the host finds what the guest wrote, right after its flush
 #   blk-flush    the device saw flushes (write cache "write back" offered)
@@ -14,6 +15,12 @@
 #   blk-ro       the read-only disk is read-only in the guest, writes (even after
 #                BLKROSET 0) fail, and the image is unchanged; Linux never sends
 #                the device a write (its refusal is unit-tested)
+#   blk-full     the disk whose image is on a full tmpfs (1 MiB free of the
+#                4 MiB the guest writes): imsvm answers IOERR and counts each as
+#                no space, the guest's kernel logs I/O errors and dd fails; the
+#                guest reads on, and once we delete the filler file the same
+#                write succeeds and reads back (md5 both sides); the guest then
+#                finishes its other checks (net, console, rng come after it)
 #   net-ping     ping from the guest to the tap's address
 #   net-tcp      a TCP transfer each way (md5 both sides)
 #   console      a line typed on imsvm's stdin comes back through hvc0
@@ -22,8 +29,9 @@
 #                exited to imsvm (its exit line counts both)
 #
 # Needs /dev/kvm, /dev/net/tun (or the tun module under build/tests/virtio/
-# host/) and network namespaces: the whole test runs in a new network
-# namespace (unshare -n) holding only loopback and the tap. It runs inside
+# host/), root and network and mount namespaces: the whole test runs in a new
+# network namespace (unshare -n -m) holding only loopback and the tap, where
+# it mounts the small tmpfs. It runs inside
 # the emulated machine (tests/harness/), like tests/linux/run.sh. POSIX sh.
 #
 # Environment: IMSVM (build/imsvm), LINUX_BZIMAGE (build/tests/linux/vmlinuz),
@@ -33,7 +41,7 @@ IMSVM=${IMSVM:-build/imsvm}
 KERNEL=${LINUX_BZIMAGE:-build/tests/linux/vmlinuz}
 INITRD=${VIRTIO_INITRD:-build/tests/virtio/initrd.cpio}
 TIMEOUT=${VIRTIO_TIMEOUT:-400}
-CHECKS="drivers blk-read blk-write blk-flush blk-serial blk-discard blk-ro net-ping net-tcp console rng kick-no-exit"
+CHECKS="drivers blk-read blk-write blk-flush blk-serial blk-discard blk-ro blk-full net-ping net-tcp console rng kick-no-exit"
 MiB=1048576
 
 skip_all()
@@ -56,8 +64,8 @@ if [ -z "${VIRTIO_IN_NETNS:-}" ]; then
 	fi
 	[ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
 	command -v unshare >/dev/null || skip_all "no unshare (network namespace)"
-	VIRTIO_IN_NETNS=1 exec unshare -n sh "$0" "$@"
-	skip_all "unshare -n failed"
+	VIRTIO_IN_NETNS=1 exec unshare -n -m sh "$0" "$@"
+	skip_all "unshare -n -m failed"
 fi
 
 # ---- inside our own network namespace --------------------------------------
@@ -99,6 +107,15 @@ zero_md5=$(dd if=/dev/zero bs=$MiB count=1 2>/dev/null | md5)
 dd if=/dev/urandom of="$tmp/tcp.in" bs=$MiB count=1 2>/dev/null
 tcp_in_md5=$(md5 <"$tmp/tcp.in")
 token="hvc-token-$$-$(date +%s)"
+# The full disk: an 8 MiB sparse image on a 2 MiB tmpfs that a filler leaves
+# 1 MiB free (in our own mount namespace: gone when we are).
+mkdir -p "$tmp/full"
+full_fs=no
+if mount -t tmpfs -o size=2m virtio-full "$tmp/full" 2>/dev/null; then
+	full_fs=yes
+	dd if=/dev/zero of="$tmp/full/filler" bs=$MiB count=1 2>/dev/null
+fi
+dd if=/dev/zero of="$tmp/full/full.img" bs=$MiB count=0 seek=8 2>/dev/null
 
 mkfifo "$tmp/in"
 exec 3<>"$tmp/in"
@@ -108,6 +125,7 @@ echo "virtio: imsvm run $KERNEL --console virtio --disk ... --net tap --rng"
 	--cmdline "console=ttyS0 quiet panic=-1" --timeout "$TIMEOUT" \
 	--console virtio --rng \
 	--disk "$tmp/disk.img,serial=vtdisk1" --disk "$tmp/ro.img,ro" \
+	--disk "$tmp/full/full.img,serial=vtfull" \
 	--net tap,ifname=vtap0,mac=52:54:00:aa:bb:cc \
 	<"$tmp/in" >"$log" 2>&1 &
 pid=$!
@@ -136,6 +154,12 @@ if wait_line blk-flushed; then
 	flushed_md5=$(region "$tmp/disk.img" 4 4)
 	echo checked >&3
 fi
+full_md5_before=
+if wait_line blk-full-wait; then
+	full_md5_before=$(region "$tmp/full/full.img" 0 4)
+	rm -f "$tmp/full/filler"
+	echo freed >&3
+fi
 if wait_line net-rx-listening; then
 	n=0
 	while [ $n -lt 10 ]; do
@@ -160,10 +184,10 @@ bound=$(grep -c 'VIRTIO-GUEST: virtio-dev .* virtio_' "$log")
 for id in 0x0001 0x0002 0x0003 0x0004; do
 	grep -q "VIRTIO-GUEST: virtio-dev $id virtio_" "$log" || bound="$bound, device $id unbound"
 done
-if [ "$bound" = 5 ]; then
+if [ "$bound" = 6 ]; then
 	pass drivers
 else
-	fail drivers "bound: $bound (want 5: net, 2 blk, console, rng)"
+	fail drivers "bound: $bound (want 6: net, 3 blk, console, rng)"
 fi
 
 got=$(value blk-host-md5)
@@ -205,6 +229,27 @@ if [ "$(value blk-ro-flag)" = 1 ] && [ "$(value blk-ro-md5)" = "$ro_md5" ] &&
 else
 	fail blk-ro "ro flag '$(value blk-ro-flag)', read md5 ok: $([ "$(value blk-ro-md5)" = "$ro_md5" ] && echo yes || echo no), write status '$(value blk-ro-write-status)', forced '$(value blk-ro-forced-write-status)', device refusals '$refused' (want 0: Linux must not send any), image unchanged: $([ "$(md5 <"$tmp/ro.img")" = "$ro_md5" ] && echo yes || echo no)"
 fi
+
+# The disk's exit line: "N errors (M from the image file, K of them no space)".
+full_counts=$(sed -n 's/.*virtio-blk2: .* \([0-9]*\) errors (\([0-9]*\) from the image file, \([0-9]*\) of them no space).*/\1 \2 \3/p' "$log" | head -n 1)
+full_final=$(region "$tmp/full/full.img" 0 4)
+full_errs=${full_counts%% *}
+if [ "$full_fs" != yes ]; then
+	fail blk-full "cannot mount a tmpfs for the full disk"
+elif [ "$(value blk-full-serial)" = vtfull ] && [ "$(value blk-full-write-status)" != 0 ] &&
+     [ "$(value blk-full-dmesg-errors)" -gt 0 ] 2>/dev/null &&
+     [ "$(value blk-full-read-status)" = 0 ] && [ -n "$full_errs" ] && [ "$full_errs" -gt 0 ] &&
+     [ "$full_counts" = "$full_errs $full_errs $full_errs" ] &&
+     [ -n "$full_md5_before" ] && [ "$full_md5_before" != "$guest_md5" ] &&
+     [ "$(value blk-full-rewrite-status)" = 0 ] &&
+     [ "$(value blk-full-readback-md5)" = "$guest_md5" ] && [ "$full_final" = "$guest_md5" ] &&
+     grep -q 'VIRTIO-GUEST: done' "$log"; then
+	pass blk-full
+else
+	fail blk-full "serial '$(value blk-full-serial)', first write status '$(value blk-full-write-status)' (want non-zero), guest I/O error lines '$(value blk-full-dmesg-errors)', read status '$(value blk-full-read-status)', imsvm errors/from the file/no space '$full_counts', image md5 while full '$full_md5_before', rewrite status '$(value blk-full-rewrite-status)', read back '$(value blk-full-readback-md5)', image '$full_final' (guest data $guest_md5), guest done: $(grep -c 'VIRTIO-GUEST: done' "$log")"
+fi
+grep 'VIRTIO-GUEST: blk-full-dmesg ' "$log" | head -n 2 | sed 's/^.*VIRTIO-GUEST: blk-full-dmesg /virtio: guest kernel: /'
+grep -m 1 'virtio-blk2: write of' "$log" | sed 's/^/virtio: /'
 
 ping_line=$(value net-ping)
 case "$ping_line" in
@@ -249,5 +294,6 @@ if [ $status -ne 0 ] || ! grep -q 'VIRTIO-GUEST: done' "$log"; then
 	grep 'imsvm: ' "$log" | grep -v 'imsvm: info' | head -n 20 | sed 's/^/  ! /'
 	tail -n 15 "$log" | sed 's/^/  ! /'
 fi
+umount "$tmp/full" 2>/dev/null
 rm -rf "$tmp"
 exit $failed

@@ -348,7 +348,8 @@ void pvic__log_counters(struct pvic_dev *p)
 {
 	pthread_mutex_lock(&p->lock);
 	pr_info("pvic: %llu batches, %llu commits, %llu device requests, %llu batches refused, "
-		"%llu interrupts relayed, %llu us in ALLOC", 
+		"%llu interrupts relayed, %llu us in ALLOC, %llu vectors refused for want of fds, "
+		"%llu bad doorbells, %llu bad accesses",
 		(unsigned long long)p->core.cnt.batches, (unsigned long long)p->core.cnt.commits,
 		(unsigned long long)p->be.device_calls,
 		(unsigned long long)({
@@ -357,7 +358,8 @@ void pvic__log_counters(struct pvic_dev *p)
 				t += p->core.cnt.batch_errors[i];
 			t;
 		}), (unsigned long long)(p->be.relay ? pvic_relay__count(&p->be) : 0),
-		(unsigned long long)p->alloc_ns / 1000);
+		(unsigned long long)p->alloc_ns / 1000, (unsigned long long)p->be.no_fd,
+		(unsigned long long)p->bad_doorbells, (unsigned long long)p->bad_accesses);
 	for (unsigned int i = 0; i < PVIC_MAX_ADIS; i++) {
 		const struct pvic_adi *a = &p->core.adi[i];
 		u64 errs = 0;
@@ -523,6 +525,10 @@ int pvic__create(struct vm *vm, const struct pvic_options *opt, struct pvic_dev 
 	if (ret)
 		goto err_unregister;
 	p->consumer_set = true;
+	/* A limit that leaves no fd for even one vector would only fail later, per ALLOC. */
+	ret = fd_limit__check_ims(pvic_core__nr_adis(&p->core));
+	if (ret)
+		goto err_unregister;
 
 	p->dev = (struct device){ .name = "pvic", .ops = &pvic_device_ops, .priv = p };
 	device_list__add(&vm->devices, &p->dev);

@@ -13,8 +13,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "devices/pvic_backend.h"
+#include "vmm/fd_limit.h"
 #include "vmm/ims_source.h"
 #include "vmm/irq_routing.h"
 #include "vmm/log.h"
@@ -109,19 +111,46 @@ void pvic_kvm_be__destroy(struct pvic_kvm_be *be)
 	*be = (struct pvic_kvm_be){ 0 };
 }
 
+static void vec_destroy(void *opaque, u32 h);
+/* Lock held (the PV-IC's). Why a vector got no eventfd, once per 1024 times past the first 10. */
+static void no_fd(struct pvic_kvm_be *be, int err)
+{
+	be->no_fd++;
+	pr_warn_ratelimited("pvic: no file descriptor for a new IMS vector (%s; RLIMIT_NOFILE %lu, "
+			    "%lu kept free): ALLOC refused with EAGAIN; raise `ulimit -n`",
+			    err == -EMFILE ? "reserve reached" : strerror(-err),
+			    fd_limit__current(), FD_LIMIT_RESERVE);
+}
+
 static int vec_create(void *opaque, u32 h, int *efd)
 {
 	struct pvic_kvm_be *be = opaque;
 	int ret;
 
 	if (be->relay)
-		return pvic_relay__create(be, h, efd);
-	if (be->vec[h])
+		ret = pvic_relay__create(be, h, efd);
+	else if (be->vec[h])
 		return -EEXIST;
-	ret = irq_group__create(be->routing, 1, &be->vec[h]);
+	else
+		ret = irq_group__create(be->routing, 1, &be->vec[h]);
+	if (ret == -EMFILE || ret == -ENFILE)
+		no_fd(be, ret);
 	if (ret)
 		return ret;
-	*efd = irq_group__notifier(be->vec[h], 0);
+	if (!be->relay)
+		*efd = irq_group__notifier(be->vec[h], 0);
+	/* The last fds are not the guest's to take (vmm/fd_limit.h). */
+	if (fd_limit__in_reserve(*efd)) {
+		if (be->relay) {
+			pvic_relay__destroy(be, h);	/* never watched yet */
+		} else if (irq_group__discard(be->vec[h])) {
+			vec_destroy(be, h);	/* cannot happen: a new vector has no GSI */
+		}
+		be->vec[h] = NULL;
+		*efd = -1;
+		no_fd(be, -EMFILE);
+		return -EMFILE;
+	}
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct pvic_kvm_be {
 	pthread_mutex_t relay_lock;	/* the messages of relay vectors */
 	u64 relayed;			/* interrupts injected by imsvm (atomic) */
 	u64 device_calls;		/* SET_IRQS requests (bind and unbind) */
+	u64 no_fd;			/* vectors refused: no fd left outside the reserve */
 	struct irq_routing *routing;
 	struct irq_group **vec;		/* PVIC_IRT_SIZE, by handle */
 	u32 *touched;			/* handles updated since the last commit */

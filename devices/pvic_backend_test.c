@@ -5,9 +5,14 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "devices/pvic_backend.h"
+#include "vmm/fd_limit.h"
 #include "vmm/ims_source.h"
 #include "vmm/irq_routing.h"
 #include "vmm/vm.h"
@@ -222,4 +227,69 @@ Test(pvic_backend, failed_deferred_push_is_retried_with_its_irqfds)
 	cr_assert_eq(run(PVIC_OP_ALLOC, 1), 0);
 	cr_assert_eq(pushes, 1);
 	cr_assert_eq(assigns, 4, "the earlier three are attached too");
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+/* fds open below @lim. */
+static u32 fds_open(int lim)
+{
+	u32 n = 0;
+
+	for (int fd = 0; fd < lim; fd++)
+		n += fd_open(fd);
+	return n;
+}
+
+/*
+ * RLIMIT_NOFILE nearly reached: the vectors whose eventfd would fall in the
+ * reserve are refused with EAGAIN and closed at once (no push for them),
+ * the others granted; after a FREE they fit again. Without the reserve the
+ * PV-IC took every fd and the control socket could not accept a client.
+ */
+Test(pvic_backend, alloc_stops_at_the_fd_reserve)
+{
+	struct rlimit old, low;
+	int probe = eventfd(0, EFD_CLOEXEC), lim;
+	u32 room = 0, open0;
+
+	cr_assert_geq(probe, 0);
+	close(probe);		/* the lowest free fd: the first vector's */
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+	lim = probe + (int)FD_LIMIT_RESERVE + 5;
+	for (int fd = probe; fd < probe + 5; fd++)
+		room += !fd_open(fd);	/* the free fds below the reserve */
+	low = (struct rlimit){ .rlim_cur = (rlim_t)lim, .rlim_max = old.rlim_max };
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	fd_limit__raise(0);	/* re-read the limit */
+	cr_assert_eq(fd_limit__current(), (unsigned long)lim);
+	open0 = fds_open(lim);
+
+	cr_assert_eq(alloc_n(20, 0), -EAGAIN);
+	cr_expect_eq(pg.hdr.done, room, "%u granted, %u free fds below the reserve",
+		     pg.hdr.done, room);
+	cr_expect_eq(pg.hdr.result, PVIC_RESULT_PARTIAL);
+	for (u32 i = room; i < 20; i++)
+		cr_expect_eq(pg.e[i].status, -EAGAIN, "entry %u", i);
+	cr_expect_eq(be.no_fd, 20 - room);
+	cr_expect_eq(pushes, 1, "one push for the batch, none per refused vector");
+	cr_expect_eq(bound, room);
+	cr_expect_eq(fds_open(lim), open0 + room, "the refused vectors' fds are closed");
+
+	/* Freeing two lets two more in, and no more. */
+	{
+		u32 h0 = pg.e[0].handle, h1 = pg.e[1].handle;
+
+		memset(pg.e, 0, sizeof(pg.e));
+		pg.e[0] = (struct pvic_entry){ .handle = h0 };
+		pg.e[1] = (struct pvic_entry){ .handle = h1 };
+		cr_assert_eq(run(PVIC_OP_FREE, 2), 0);
+	}
+	cr_expect_eq(alloc_n(3, 100), -EAGAIN);
+	cr_expect_eq(pg.hdr.done, 2);
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+	fd_limit__raise(0);
 }

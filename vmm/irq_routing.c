@@ -380,6 +380,22 @@ void irq_group__destroy(struct irq_group *g)
 	free(g);
 }
 
+int irq_group__discard(struct irq_group *g)
+{
+	bool routed = false;
+
+	pthread_mutex_lock(&g->r->lock);
+	for (unsigned int i = 0; i < g->count; i++)
+		routed |= g->v[i].gsi >= 0 || g->v[i].attached;
+	pthread_mutex_unlock(&g->r->lock);
+	if (routed)
+		return -EBUSY;
+	for (unsigned int i = 0; i < g->count; i++)
+		close(g->v[i].efd);
+	free(g);
+	return 0;
+}
+
 unsigned int irq_group__count(const struct irq_group *g)
 {
 	return g->count;
@@ -417,6 +433,9 @@ int irq_group__update(struct irq_group *g, unsigned int i, u64 addr, u32 data, b
 		ret = alloc_gsi(r);
 		if (ret < 0) {
 			r->st.gsi_exhausted++;
+			pr_warn_ratelimited("GSI route table full (%u MSI routes besides the %u of "
+					    "the PC wiring; KVM_CAP_IRQ_ROUTING %u): vector refused",
+					    r->nr_msi, NR_IRQCHIP_ROUTES, r->max_routes);
 			goto out;
 		}
 		v->gsi = ret;

@@ -85,6 +85,12 @@ int __must_check irq_group__create(struct irq_routing *r, unsigned int count,
 				   struct irq_group **out);
 /* Detaches every irqfd, frees every GSI (one commit), closes the eventfds. */
 void irq_group__destroy(struct irq_group *g);
+/*
+ * A group none of whose vectors ever got a GSI: close its eventfds and free
+ * it without a push (destroy would push whatever others staged meanwhile).
+ * -EBUSY, and nothing done, if a vector has a GSI or an irqfd.
+ */
+int __must_check irq_group__discard(struct irq_group *g);
 
 unsigned int irq_group__count(const struct irq_group *g);
 /* The eventfd of vector @i: what the device signals. */

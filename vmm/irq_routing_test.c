@@ -258,6 +258,25 @@ Test(irq_routing, destroy_detaches_and_frees)
 	cr_expect_eq(st.gsis_used, 0);
 }
 
+/* A vector refused before it was routed (the PV-IC's fd reserve) must not push others' staging. */
+Test(irq_routing, discard_of_an_unrouted_group_pushes_nothing)
+{
+	struct irq_group *staged, *g;
+	struct irq_routing_stats st;
+
+	cr_assert_eq(irq_group__create(r, 1, &staged), 0);
+	cr_assert_eq(irq_group__update(staged, 0, 0xFEE00000u, 0x40, false), 0);
+	cr_assert_eq(irq_group__create(r, 2, &g), 0);
+	cr_assert_eq(irq_group__discard(g), 0);
+	cr_expect_eq(count('R'), 0, "the other group's route waits for its own commit");
+	cr_assert_eq(irq_group__commit(staged), 0);
+	cr_expect_eq(count('R'), 1);
+	cr_expect_eq(irq_group__discard(staged), -EBUSY, "a routed group needs destroy");
+	irq_routing__stats(r, &st);
+	cr_expect_eq(st.gsis_used, 1);
+	irq_group__destroy(staged);
+}
+
 Test(irq_routing, intx_resample)
 {
 	cr_assert_eq(irq_routing__intx_attach(r, 17, 5, 6), 0);

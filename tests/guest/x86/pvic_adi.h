@@ -11,6 +11,7 @@
 #include "libcflat.h"
 #include "pci.h"
 #include "pvic.h"
+#include "serial.h"
 #include "x86/apic.h"
 #include "x86/desc.h"
 #include "x86/processor.h"
@@ -181,6 +182,25 @@ static inline bool pa_quiet(int vector, int count)
 
 	(void)wait_for_count(&dummy, 1, PA_WAIT / 8);	/* interrupts on, ~100+ ms */
 	return pa_total(vector) == count;
+}
+
+/*
+ * Print @line and wait for byte @key on COM1: the test script's go-ahead
+ * (it looks at imsvm from outside meanwhile). Interrupts stay on; COM1 is
+ * polled about every millisecond, not in a tight loop of exits.
+ */
+static inline void pa_sync(const char *line, char key)
+{
+	int c;
+
+	printf("%s\n", line);
+	irq_enable();
+	while ((c = serial_getc()) != key) {
+		volatile int dummy = 0;
+
+		if (c < 0)
+			(void)wait_for_count(&dummy, 1, 3000000ull);
+	}
 }
 
 #endif /* TESTS_GUEST_X86_PVIC_ADI_H */

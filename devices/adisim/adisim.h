@@ -39,6 +39,7 @@ struct adisim_opts {
 	u64 fail_after;
 	enum adisim_fail_mode fail_mode;
 	bool die_on_doorbell;
+	bool keep_stale;		/* --keep-stale-eventfds (hostile, for tests) */
 	bool verbose;
 	bool help;
 };
@@ -50,9 +51,20 @@ struct adisim_handle {
 	bool pending;			/* raised while vfio-masked */
 };
 
+#define ADISIM_MAX_STALE	4096
+
 struct adisim_irt {
 	struct adisim_handle h[ADISIM_IRT_SIZE];
 	u32 hw;				/* no handle at or above it was ever bound */
+	/*
+	 * --keep-stale-eventfds: a hostile server's copies of the eventfds it
+	 * was told to drop, written on every BAR0 access, so that a test can
+	 * check the VMM no longer listens to them.
+	 */
+	bool keep_stale;
+	int stale[ADISIM_MAX_STALE];
+	u32 nstale;
+	u64 stale_signals;		/* writes to them */
 };
 
 struct adisim_dma_map {
@@ -133,6 +145,7 @@ struct adisim_adi {
 	struct adisim_src src_listen, src_conn, src_delay, src_storm, src_recheck, src_kick;
 
 	u64 cnt[ADISIM_CNT_NUM];
+	u64 handle_binds;		/* eventfds bound on the IMS index, ever */
 };
 
 struct adisim {
@@ -161,6 +174,10 @@ int __must_check adisim_irt__set_irqs(struct adisim_adi *adi, u32 flags, u32 sta
 				      struct vfu_msg *m);
 enum adisim_irq_result { IRQ_DELIVERED, IRQ_BLOCKED, IRQ_MASKED };
 enum adisim_irq_result adisim_irt__signal(struct adisim_adi *adi, u32 handle);
+/* Handles bound to @adi now. */
+u32 adisim_irt__bound(const struct adisim_adi *adi);
+/* --keep-stale-eventfds: write 1 to every kept eventfd. */
+void adisim_irt__fire_stale(struct adisim_irt *irt);
 
 /* ims.c: IMS storage and the remapping decode. */
 int __must_check adisim_ims__init(struct adisim_adi *adi);

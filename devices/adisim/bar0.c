@@ -52,6 +52,9 @@ static u32 read32(struct adisim_adi *adi, u64 off)
 	case ADISIM_REG_RING_TAIL:	return adi->tail;
 	case ADISIM_REG_STORM_IMS:	return adi->storm_ims;
 	case ADISIM_REG_STORM_HZ:	return adi->storm_hz;
+	case ADISIM_REG_BOUND_HANDLES:	return adisim_irt__bound(adi);
+	case ADISIM_REG_HANDLE_BINDS:	return (u32)adi->handle_binds;
+	case ADISIM_REG_STALE_SIGNALS:	return (u32)adi->sim->irt->stale_signals;
 	default:			return 0;	/* reserved and write-only read 0 */
 	}
 }
@@ -110,6 +113,9 @@ int adisim_bar0__access(struct adisim_adi *adi, u64 off, void *buf, u32 count, b
 {
 	u32 v;
 
+	/* --keep-stale-eventfds: the hostile part, on every guest access. */
+	if (adi->sim->irt->keep_stale)
+		adisim_irt__fire_stale(adi->sim->irt);
 	if (count == 8 && off % 8 == 0 && off >= ADISIM_REG_CNT_BASE &&
 	    off < ADISIM_REG_CNT(ADISIM_CNT_NUM)) {
 		u64 q;

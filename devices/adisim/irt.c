@@ -23,14 +23,37 @@ struct adisim_irt *adisim_irt__new(void)
 	for (i = 0; i < ADISIM_IRT_SIZE; i++)
 		irt->h[i] = (struct adisim_handle){ .eventfd = -1, .owner = -1 };
 	irt->hw = 0;
+	irt->keep_stale = false;
+	irt->nstale = 0;
+	irt->stale_signals = 0;
 	return irt;
 }
 
-static void unbind(struct adisim_handle *h)
+/* Drop an eventfd the host side unbound (or, hostile, keep it). */
+static void drop_eventfd(struct adisim_irt *irt, int fd)
 {
-	if (h->eventfd >= 0)
-		close(h->eventfd);
+	if (fd < 0)
+		return;
+	if (irt->keep_stale && irt->nstale < ADISIM_MAX_STALE) {
+		irt->stale[irt->nstale++] = fd;
+		return;
+	}
+	close(fd);
+}
+
+static void unbind(struct adisim_irt *irt, struct adisim_handle *h)
+{
+	drop_eventfd(irt, h->eventfd);
 	*h = (struct adisim_handle){ .eventfd = -1, .owner = -1 };
+}
+
+void adisim_irt__fire_stale(struct adisim_irt *irt)
+{
+	u64 one = 1;
+
+	for (u32 i = 0; i < irt->nstale; i++)
+		if (write(irt->stale[i], &one, sizeof(one)) == sizeof(one))
+			irt->stale_signals++;
 }
 
 void adisim_irt__free(struct adisim_irt *irt)
@@ -40,7 +63,9 @@ void adisim_irt__free(struct adisim_irt *irt)
 	if (!irt)
 		return;
 	for (i = 0; i < irt->hw; i++)
-		unbind(&irt->h[i]);
+		unbind(irt, &irt->h[i]);
+	for (i = 0; i < irt->nstale; i++)
+		close(irt->stale[i]);
 	free(irt);
 }
 
@@ -51,7 +76,7 @@ void adisim_irt__release_owner(struct adisim_irt *irt, int owner)
 	/* Below the high-water mark only: a session's end need not scan 65536 handles. */
 	for (i = 0; i < irt->hw; i++)
 		if (irt->h[i].owner == owner)
-			unbind(&irt->h[i]);
+			unbind(irt, &irt->h[i]);
 }
 
 static void fire(struct adisim_adi *adi, struct adisim_handle *h)
@@ -112,18 +137,29 @@ static int bind_eventfds(struct adisim_adi *adi, u32 start, u32 count, struct vf
 		if (fd < 0) {
 			/* No fds: de-assign the range (only what is ours). */
 			if (h->owner == (int)adi->id)
-				unbind(h);
+				unbind(irt, h);
 			continue;
 		}
 		irt->hw = MAX(irt->hw, start + i + 1);
 		if (h->eventfd >= 0)
-			close(h->eventfd);	/* re-bind keeps mask state */
+			drop_eventfd(irt, h->eventfd);	/* re-bind keeps mask state */
 		else
 			*h = (struct adisim_handle){ .owner = (int)adi->id };
 		h->eventfd = fd;
 		h->owner = (int)adi->id;
+		adi->handle_binds++;
 	}
 	return 0;
+}
+
+u32 adisim_irt__bound(const struct adisim_adi *adi)
+{
+	const struct adisim_irt *irt = adi->sim->irt;
+	u32 n = 0;
+
+	for (u32 i = 0; i < irt->hw; i++)
+		n += irt->h[i].owner == (int)adi->id && irt->h[i].eventfd >= 0;
+	return n;
 }
 
 int adisim_irt__set_irqs(struct adisim_adi *adi, u32 flags, u32 start, u32 count,

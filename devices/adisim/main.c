@@ -120,6 +120,8 @@ static int setup(struct adisim *sim)
 		      &(struct epoll_event){ .events = EPOLLIN, .data.ptr = &sim->src_signal }))
 		return -errno;
 	sim->irt = adisim_irt__new();
+	if (sim->irt)
+		sim->irt->keep_stale = sim->opts.keep_stale;
 	sim->nadis = sim->opts.socket_dir ? sim->opts.adis : 1;
 	sim->adis = calloc(sim->nadis, sizeof(*sim->adis));
 	if (!sim->irt || !sim->adis)

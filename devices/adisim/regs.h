@@ -69,6 +69,17 @@
 #define ADISIM_REG_STORM_HZ		0x044	/* RW rate, 0 = off, max ADISIM_STORM_MAX_HZ */
 #define ADISIM_REG_IMS_RECHECK		0x048	/* WO: deliver pending of unmasked entries */
 #define ADISIM_REG_COUNTERS_CLEAR	0x04C	/* WO 1: zero the counter block */
+/*
+ * What the host side bound on the IMS IRQ index (SET_IRQS), for tests that
+ * check a VMM hands the device an eventfd only for what its guest was
+ * granted: handles bound to this ADI now, and eventfds bound to its handles
+ * since the simulator started (re-binds included; not cleared by
+ * COUNTERS_CLEAR, low 32 bits).
+ */
+#define ADISIM_REG_BOUND_HANDLES	0x050	/* RO */
+#define ADISIM_REG_HANDLE_BINDS		0x054	/* RO */
+/* --keep-stale-eventfds: writes to kept eventfds, process-wide, low 32 bits. */
+#define ADISIM_REG_STALE_SIGNALS	0x058	/* RO */
 
 #define ADISIM_RING_MAX			4096
 #define ADISIM_STORM_MAX_HZ		1000000

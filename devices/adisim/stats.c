@@ -63,6 +63,10 @@ int adisim_stats__write_json(const struct adisim *sim, const char *path)
 					       json_object_new_int64((int64_t)sim->adis[i].cnt[c]));
 			sum[c] += sim->adis[i].cnt[c];
 		}
+		json_object_object_add(a, "bound_handles", json_object_new_int64(
+					       sim->irt ? adisim_irt__bound(&sim->adis[i]) : 0));
+		json_object_object_add(a, "handle_binds",
+				       json_object_new_int64((int64_t)sim->adis[i].handle_binds));
 		json_object_array_add(adis, a);
 	}
 	for (c = 0; c < ADISIM_CNT_NUM; c++)
@@ -70,6 +74,8 @@ int adisim_stats__write_json(const struct adisim *sim, const char *path)
 	json_object_object_add(root, "adis", adis);
 	json_object_object_add(root, "total", total);
 	json_object_object_add(root, "messages", json_object_new_int64((int64_t)sim->msgs));
+	json_object_object_add(root, "stale_signals",
+			       json_object_new_int64(sim->irt ? (int64_t)sim->irt->stale_signals : 0));
 	if (json_object_to_file_ext(path, root, JSON_C_TO_STRING_PRETTY))
 		ret = -EIO;
 	json_object_put(root);

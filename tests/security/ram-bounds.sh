@@ -123,4 +123,6 @@ run sec-ram-adi-messages --vfio-user "$TMP/msg.sock,dma=messages" \
 check_vm sec-ram-adi-messages
 kill "$sim_pid" 2>/dev/null
 
+# SEC_KEEP=DIR keeps the logs (the scratch directory goes at exit).
+[ -n "${SEC_KEEP:-}" ] && cp "$TMP"/*.log "$TMP"/*.json "$SEC_KEEP"/ 2>/dev/null
 exit $failed

@@ -147,3 +147,35 @@ Test(adisim_irt, release_reaches_the_last_handle_bound)
 	close(e2);
 	tfx_fini(&t);
 }
+
+Test(adisim_irt, bound_counts_and_stale_eventfds_kept_when_hostile)
+{
+	struct vfu_msg m = { .nfds = 0 };
+	struct tfx t;
+	int e0, e1;
+
+	tfx_init(&t, 16);
+	t.sim.irt->keep_stale = true;
+	e0 = tfx_bind(&t, 0, 7);
+	e1 = tfx_bind(&t, 0, 8);
+	close(tfx_bind(&t, 1, 9));
+	cr_assert_eq(adisim_irt__bound(&t.adi[0]), 2);
+	cr_assert_eq(adisim_irt__bound(&t.adi[1]), 1);
+	cr_assert_eq(t.adi[0].handle_binds, 2);
+	/* Unbind handle 7 (no fds): the hostile server keeps its eventfd... */
+	cr_assert_eq(adisim_irt__set_irqs(&t.adi[0], TRIG_EFD, 7, 1, NULL, 0, &m), 0);
+	cr_assert_eq(adisim_irt__bound(&t.adi[0]), 1);
+	cr_assert_eq(t.sim.irt->nstale, 1);
+	/* ...and writes it; the handle itself is unbound: a raise is blocked. */
+	adisim_irt__fire_stale(t.sim.irt);
+	cr_assert_eq(t.sim.irt->stale_signals, 1);
+	cr_assert_eq(efd_count(e0), 1);
+	cr_assert_eq(adisim_irt__signal(&t.adi[0], 7), IRQ_BLOCKED);
+	cr_assert_eq(efd_count(e1), 0);
+	adisim_irt__release_owner(t.sim.irt, 0);
+	cr_assert_eq(adisim_irt__bound(&t.adi[0]), 0);
+	cr_assert_eq(t.sim.irt->nstale, 2);
+	close(e0);
+	close(e1);
+	tfx_fini(&t);
+}

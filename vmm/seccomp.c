@@ -3,19 +3,27 @@
  * seccomp allow-lists per thread kind (vmm/seccomp.h). The lists were made
  * from what each kind of thread does (strace -ff of every host test suite,
  * by thread name) and from reading the code paths that run on it; each
- * entry says why the call is there. Three calls are narrowed by argument:
- * socket() to AF_UNIX (vfio-user and the control socket are the only
- * sockets), clone() to threads (CLONE_THREAD: no fork, no new process),
- * and clone3() answers ENOSYS so glibc falls back to the clone() that can
- * be checked (Firecracker does the same).
+ * entry says why the call is there. Calls narrowed by argument:
+ *   - ioctl() to the requests each kind needs (vmm/seccomp_ioctl.c);
+ *   - socket() to AF_UNIX (vfio-user and the control socket are the only
+ *     sockets), on the I/O and main threads only;
+ *   - clone() to threads (CLONE_THREAD: no fork, no new process), on the
+ *     I/O and main threads only, and clone3() answers ENOSYS so glibc falls
+ *     back to the clone() that can be checked (Firecracker does the same);
+ *   - mmap() and mprotect() never with PROT_EXEC: no thread maps new code
+ *     once its filter is in (libgcc_s, which backtrace() needs, is loaded
+ *     before), so code injected into memory cannot be made executable.
  */
 #include <errno.h>
 #include <execinfo.h>
+#include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <ucontext.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,9 +44,10 @@ bool seccomp_enabled;
 	R(writev, "stdio and vfio-user messages in pieces"),		\
 	R(close, "fds of torn-down devices, vectors, connections"),	\
 	R(futex, "pthread mutexes, condition variables, joins"),	\
-	R(mmap, "malloc of large blocks, thread stacks"),		\
+	R(mmap, "malloc of large blocks, thread stacks (never PROT_EXEC)"), \
 	R(munmap, "free of large blocks, thread stacks"),		\
-	R(mprotect, "malloc arena growth"),				\
+	R(mprotect, "malloc arena growth, stack guards (never PROT_EXEC)"), \
+	R(ioctl, "by request only: vmm/seccomp_ioctl.c"),		\
 	R(madvise, "glibc returns freed memory and dead stacks"),	\
 	R(mremap, "realloc of large blocks"),				\
 	R(brk, "malloc of small blocks"),				\
@@ -65,7 +74,6 @@ bool seccomp_enabled;
 
 /* Device emulation, on a vCPU (its exits) and on the event loop. */
 #define DEVICES								\
-	R(ioctl, "KVM: KVM_RUN, GSI routes, irqfds, ioeventfds, memory slots; FIONREAD"), \
 	R(sendmsg, "vfio-user commands and replies (fds ride on them)"), \
 	R(recvmsg, "vfio-user messages (fds ride on them)"),		\
 	R(sendto, "vfio-user: send() without fds"),			\
@@ -135,7 +143,6 @@ static const struct seccomp_rule blk_rules[] = {
 	COMMON,
 	R(io_uring_enter, "submit and reap disk requests"),
 	R(io_uring_register, "liburing probes"),
-	R(ioctl, "KVM irqfd signalling goes through eventfds; ioctl for BLKGETSIZE64"),
 	R(fdatasync, "flush requests (fall-back path)"),
 	R(fsync, "flush requests (fall-back path)"),
 	R(fallocate, "discard: punch holes (fall-back path)"),
@@ -174,6 +181,20 @@ const struct seccomp_rule *seccomp__rules(enum seccomp_kind kind)
 /* The kind of the thread that installed a filter last, for the SIGSYS line. */
 static __thread int my_kind = -1;
 
+/*
+ * System call names for the SIGSYS line, resolved once before any filter
+ * (libseccomp allocates them: a signal handler must not).
+ */
+#define MAX_SYSCALL_NAMES	512
+static char *syscall_names[MAX_SYSCALL_NAMES];
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+
+static void resolve_names(void)
+{
+	for (int nr = 0; nr < MAX_SYSCALL_NAMES; nr++)
+		syscall_names[nr] = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+}
+
 static void put_str(char *buf, size_t *n, size_t cap, const char *s)
 {
 	while (*s && *n < cap)
@@ -193,19 +214,54 @@ static void put_num(char *buf, size_t *n, size_t cap, unsigned long v)
 		buf[(*n)++] = tmp[--i];
 }
 
+static void put_hex(char *buf, size_t *n, size_t cap, unsigned long v, int digits)
+{
+	put_str(buf, n, cap, "0x");
+	for (int b = (digits - 1) * 4; b >= 0; b -= 4)
+		if (*n < cap)
+			buf[(*n)++] = "0123456789abcdef"[(v >> b) & 15];
+}
+
+/* The refused call: "ioctl KVM_CREATE_VM 0xae01", "openat", or its number. */
+static void put_call(char *buf, size_t *n, size_t cap, const siginfo_t *si, const void *uc)
+{
+	int nr = si->si_syscall;
+
+	put_num(buf, n, cap, (unsigned long)nr);
+	if (nr < 0 || nr >= MAX_SYSCALL_NAMES || !syscall_names[nr])
+		return;
+	put_str(buf, n, cap, " (");
+	put_str(buf, n, cap, syscall_names[nr]);
+#if defined(__x86_64__)
+	if (nr == SCMP_SYS(ioctl) && uc) {
+		/* The request is the second argument: rsi (the kernel reads 32 bits). */
+		unsigned int req = (unsigned int)((const ucontext_t *)uc)->uc_mcontext.gregs[REG_RSI];
+		const char *name = seccomp__ioctl_name(req);
+
+		put_str(buf, n, cap, " ");
+		if (name) {
+			put_str(buf, n, cap, name);
+			put_str(buf, n, cap, " ");
+		}
+		put_hex(buf, n, cap, req, 8);
+	}
+#endif
+	put_str(buf, n, cap, ")");
+}
+
 /*
  * SIGSYS: one line, then the whole process ends with status 1. Only
  * async-signal-safe calls (write, exit_group), both on every list.
  */
 static void on_sigsys(int sig, siginfo_t *si, void *uc)
 {
-	char line[160];
+	char line[224];
 	size_t n = 0;
 
 	put_str(line, &n, sizeof(line), "imsvm: error: seccomp: the ");
 	put_str(line, &n, sizeof(line), my_kind >= 0 ? kind_names[my_kind] : "?");
 	put_str(line, &n, sizeof(line), " thread made system call ");
-	put_num(line, &n, sizeof(line), (unsigned long)si->si_syscall);
+	put_call(line, &n, sizeof(line), si, uc);
 	put_str(line, &n, sizeof(line), ", which its allow-list refuses: stopping\n");
 	(void)!write(STDERR_FILENO, line, n);
 	/* Where it came from, for whoever extends the list (addr2line -e imsvm). */
@@ -218,9 +274,8 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 		(void)!write(STDERR_FILENO, line, n);
 		for (int i = 0; i < depth; i++) {
 			n = 0;
-			put_str(line, &n, sizeof(line), " 0x");
-			for (int b = 60; b >= 0; b -= 4)
-				line[n++] = "0123456789abcdef"[((unsigned long)pcs[i] >> b) & 15];
+			put_str(line, &n, sizeof(line), " ");
+			put_hex(line, &n, sizeof(line), (unsigned long)pcs[i], 16);
 			(void)!write(STDERR_FILENO, line, n);
 		}
 		(void)!write(STDERR_FILENO, "\n", 1);
@@ -228,18 +283,64 @@ static void on_sigsys(int sig, siginfo_t *si, void *uc)
 	syscall(SYS_exit_group, 1);
 }
 
+/* Calls narrowed by argument below, not allowed whole by add_rules(). */
+static bool narrowed(int nr)
+{
+	return nr == SCMP_SYS(socket) || nr == SCMP_SYS(clone) || nr == SCMP_SYS(ioctl) ||
+	       nr == SCMP_SYS(mmap) || nr == SCMP_SYS(mprotect);
+}
+
+static bool listed(const struct seccomp_rule *r, int nr)
+{
+	for (; r->nr >= 0; r++)
+		if (r->nr == nr)
+			return true;
+	return false;
+}
+
 static int add_rules(scmp_filter_ctx ctx, const struct seccomp_rule *r)
 {
 	for (; r->nr >= 0; r++) {
 		int ret;
 
-		if (r->nr == SCMP_SYS(socket) || r->nr == SCMP_SYS(clone))
-			continue;	/* narrowed below */
+		if (narrowed(r->nr))
+			continue;	/* add_narrowed() */
 		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r->nr, 0);
 		if (ret < 0 && ret != -EEXIST)
 			return ret;
 	}
 	return 0;
+}
+
+/* ioctl by request, memory never executable, sockets and clones where listed. */
+static int add_narrowed(scmp_filter_ctx ctx, enum seccomp_kind kind)
+{
+	const struct seccomp_rule *r = kind_rules[kind];
+	int ret = 0;
+
+	for (const struct seccomp_ioctl *i = seccomp__ioctls(kind); !ret && i->name; i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, i->req & 0xffffffffUL));
+	/* W^X: PROT_EXEC is the third argument of both. */
+	if (!ret && listed(r, SCMP_SYS(mmap)))
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (!ret && listed(r, SCMP_SYS(mprotect)))
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				       SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (ret || kind == SECCOMP_BLK || kind == SECCOMP_VCPU)
+		return ret;
+	/* Unix sockets only: vfio-user servers and the control socket. */
+	ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+			       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/* Threads only (the stop watchdog): never a new process. */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+				       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+	/* clone3's flags are in memory a filter cannot read: make glibc use clone. */
+	if (!ret)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	return ret;
 }
 
 int seccomp__install(enum seccomp_kind kind)
@@ -268,6 +369,7 @@ int seccomp__install(enum seccomp_kind kind)
 
 		(void)backtrace(&pc, 1);
 	}
+	pthread_once(&names_once, resolve_names);
 	/* Process-wide, idempotent: every kind shares the handler. */
 	if (sigaction(SIGSYS, &sa, NULL))
 		return -errno;
@@ -275,19 +377,8 @@ int seccomp__install(enum seccomp_kind kind)
 	if (!ctx)
 		return -ENOMEM;
 	ret = add_rules(ctx, kind_rules[kind]);
-	if (!ret && kind != SECCOMP_BLK && kind != SECCOMP_VCPU) {
-		/* Unix sockets only: vfio-user servers and the control socket. */
-		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
-		/* Threads only (the stop watchdog): never a new process. */
-		if (!ret)
-			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-					       SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
-						       CLONE_THREAD));
-		/* clone3's flags are in memory a filter cannot read: make glibc use clone. */
-		if (!ret)
-			ret = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	}
+	if (!ret)
+		ret = add_narrowed(ctx, kind);
 	if (!ret) {
 		my_kind = (int)kind;
 		ret = seccomp_load(ctx);

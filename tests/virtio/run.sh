@@ -107,13 +107,14 @@ zero_md5=$(dd if=/dev/zero bs=$MiB count=1 2>/dev/null | md5)
 dd if=/dev/urandom of="$tmp/tcp.in" bs=$MiB count=1 2>/dev/null
 tcp_in_md5=$(md5 <"$tmp/tcp.in")
 token="hvc-token-$$-$(date +%s)"
-# The full disk: an 8 MiB sparse image on a 2 MiB tmpfs that a filler leaves
-# 1 MiB free (in our own mount namespace: gone when we are).
+# The full disk: an 8 MiB sparse image on a 5 MiB tmpfs that a 4 MiB filler
+# leaves 1 MiB free (in our own mount namespace: gone when we are); without
+# the filler the guest's 4 MiB fit.
 mkdir -p "$tmp/full"
 full_fs=no
-if mount -t tmpfs -o size=2m virtio-full "$tmp/full" 2>/dev/null; then
+if mount -t tmpfs -o size=5m virtio-full "$tmp/full" 2>/dev/null; then
 	full_fs=yes
-	dd if=/dev/zero of="$tmp/full/filler" bs=$MiB count=1 2>/dev/null
+	dd if=/dev/zero of="$tmp/full/filler" bs=$MiB count=4 2>/dev/null
 fi
 dd if=/dev/zero of="$tmp/full/full.img" bs=$MiB count=0 seek=8 2>/dev/null
 

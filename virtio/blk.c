@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,7 +370,19 @@ static void *blk_thread(void *opaque)
 	struct virtio_dev *vdev = &b->vdev;
 	int kick = vdev->queues[0].kick_fd;
 	bool stop = false;
+	sigset_t xfsz;
 
+	/*
+	 * A write past the file size limit (RLIMIT_FSIZE, `ulimit -f`) raises
+	 * SIGXFSZ in the writing thread, and its default action ends the whole
+	 * process: a guest writing to its disk would kill imsvm. io_uring's
+	 * workers block every signal, but a write io_uring tries inline (without
+	 * blocking, where the file system allows) runs in this thread: blocked
+	 * here, it fails with EFBIG instead and the guest gets an I/O error.
+	 */
+	sigemptyset(&xfsz);
+	sigaddset(&xfsz, SIGXFSZ);
+	pthread_sigmask(SIG_BLOCK, &xfsz, NULL);
 	/* The guest's requests reach us from here: this thread's allow-list only. */
 	if (seccomp__install(SECCOMP_BLK) < 0)
 		_exit(1);	/* the disk cannot run unfiltered: status 1, VMM error */

@@ -40,6 +40,7 @@ struct adisim_opts {
 	enum adisim_fail_mode fail_mode;
 	bool die_on_doorbell;
 	bool keep_stale;		/* --keep-stale-eventfds (hostile, for tests) */
+	bool unchecked_dma;		/* --unchecked-dma (hostile, for tests) */
 	bool verbose;
 	bool help;
 };

@@ -167,6 +167,19 @@ static int access_dma(struct adisim_adi *adi, u64 iova, void *buf, u64 len, bool
 			goto fault;
 		}
 		m = find(adi, at);
+		if (adi->sim->opts.unchecked_dma && (!m || !m->host)) {
+			/*
+			 * Hostile (--unchecked-dma): the rest of the access as
+			 * one message, whatever the maps say; the client must
+			 * refuse what is not its memory (tests/security).
+			 */
+			ret = adisim_session__dma_request(adi, write ? VFIO_USER_DMA_WRITE :
+							  VFIO_USER_DMA_READ, at, b, len - done);
+			if (ret)
+				goto fault;
+			done = len;
+			break;
+		}
 		if (!m || !(m->flags & need)) {
 			ret = -EFAULT;
 			goto fault;

@@ -27,6 +27,8 @@ void adisim_opts__usage(void)
 "  --die-on-doorbell    exit at once when a doorbell is written\n"
 "  --keep-stale-eventfds  hostile: keep every IMS eventfd the client unbinds and\n"
 "                       write them all on each BAR0 access (tests of the VMM)\n"
+"  --unchecked-dma      hostile: send every DMA outside the fd-mapped memory to\n"
+"                       the client as DMA_READ/DMA_WRITE, unchecked (tests of the VMM)\n"
 "  -v, --verbose        debug messages\n"
 "  -h, --help           this text\n"
 "\n"
@@ -60,7 +62,8 @@ static int bad(const char *opt, const char *val, const char *why)
 int adisim_opts__parse(struct adisim_opts *o, int argc, char **argv)
 {
 	enum { O_SOCKET_PATH = 256, O_SOCKET_DIR, O_FD, O_ADIS, O_IMS, O_STORM, O_STATS,
-	       O_FAIL_AFTER, O_FAIL_MODE, O_DIE_DOORBELL, O_KEEP_STALE };
+	       O_FAIL_AFTER, O_FAIL_MODE, O_DIE_DOORBELL, O_KEEP_STALE,
+	       O_UNCHECKED_DMA };
 	static const struct option longopts[] = {
 		{ "socket-path", required_argument, NULL, O_SOCKET_PATH },
 		{ "socket-dir", required_argument, NULL, O_SOCKET_DIR },
@@ -73,6 +76,7 @@ int adisim_opts__parse(struct adisim_opts *o, int argc, char **argv)
 		{ "fail-mode", required_argument, NULL, O_FAIL_MODE },
 		{ "die-on-doorbell", no_argument, NULL, O_DIE_DOORBELL },
 		{ "keep-stale-eventfds", no_argument, NULL, O_KEEP_STALE },
+		{ "unchecked-dma", no_argument, NULL, O_UNCHECKED_DMA },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -151,6 +155,9 @@ int adisim_opts__parse(struct adisim_opts *o, int argc, char **argv)
 			break;
 		case O_KEEP_STALE:
 			o->keep_stale = true;
+			break;
+		case O_UNCHECKED_DMA:
+			o->unchecked_dma = true;
 			break;
 		case 'v':
 			o->verbose = true;

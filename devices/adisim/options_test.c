@@ -28,7 +28,8 @@ Test(adisim_opts, defaults_and_full_line, .init = cr_redirect_stderr)
 {
 	static const char *const full[] = { "--socket-dir", "/tmp/x", "--adis=4",
 		"--ims-entries", "32768", "--storm", "7:1000", "--stats-json=/tmp/s.json",
-		"--fail-after", "10", "--fail-mode", "close", "--die-on-doorbell", NULL };
+		"--fail-after", "10", "--fail-mode", "close", "--die-on-doorbell",
+		"--keep-stale-eventfds", "--unchecked-dma", NULL };
 	static const char *const one[] = { "--socket-path=/tmp/a.sock", NULL };
 	struct adisim_opts o;
 
@@ -37,6 +38,7 @@ Test(adisim_opts, defaults_and_full_line, .init = cr_redirect_stderr)
 	cr_assert_eq(o.adis, 1);
 	cr_assert_eq(o.ims_entries, ADISIM_IMS_DEFAULT_ENTRIES);
 	cr_assert(!o.storm && !o.fail_after_set && !o.die_on_doorbell);
+	cr_assert(!o.keep_stale && !o.unchecked_dma, "the hostile modes are off by default");
 	cr_assert_eq(o.fd, -1);
 	cr_assert_eq(parse(&o, full), 0);
 	cr_assert_eq(o.adis, 4);
@@ -48,6 +50,7 @@ Test(adisim_opts, defaults_and_full_line, .init = cr_redirect_stderr)
 	cr_assert_eq(o.fail_after, 10);
 	cr_assert_eq(o.fail_mode, ADISIM_FAIL_CLOSE);
 	cr_assert(o.die_on_doorbell);
+	cr_assert(o.keep_stale && o.unchecked_dma);
 }
 
 Test(adisim_opts, bad_lines_rejected, .init = cr_redirect_stderr)

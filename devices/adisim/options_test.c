@@ -10,12 +10,12 @@
 static int parse(struct adisim_opts *o, const char *const *args)
 {
 	/* Writable copies the options may point into, without a heap leak. */
-	static char copies[16][128];
-	char *argv[16];
+	static char copies[24][128];
+	char *argv[24];
 	int argc = 0;
 
 	argv[argc++] = (char *)"imsvm-adisim";
-	while (*args && argc < 15) {
+	while (*args && argc < 23) {
 		snprintf(copies[argc], sizeof(copies[argc]), "%s", *args++);
 		argv[argc] = copies[argc];
 		argc++;

@@ -98,7 +98,8 @@ static void release_backend(struct passthrough *pt)
 	pthread_mutex_unlock(&pt->map_lock);
 }
 
-void passthrough__fail(struct passthrough *pt, const char *why)
+/* @quiet: imsvm is stopping on a signal; the device is released without a word. */
+static void fail(struct passthrough *pt, const char *why, bool quiet)
 {
 	if (atomic_exchange(&pt->failed, true))
 		return;
@@ -106,8 +107,16 @@ void passthrough__fail(struct passthrough *pt, const char *why)
 	release_backend(pt);
 	pt->torn_down = true;
 	/* Said after the release, so whoever reads it finds the fds already closed. */
-	pr_err("%s: device failed (%s): it now reads all-ones, its BARs and interrupts are "
-	       "removed; the VM continues", pt->name, why);
+	if (quiet)
+		pr_debug("%s: released (%s)", pt->name, why);
+	else
+		pr_err("%s: device failed (%s): it now reads all-ones, its BARs and interrupts "
+		       "are removed; the VM continues", pt->name, why);
+}
+
+void passthrough__fail(struct passthrough *pt, const char *why)
+{
+	fail(pt, why, false);
 }
 
 static void on_event(int fd, u32 events, void *opaque)
@@ -121,6 +130,8 @@ static void on_event(int fd, u32 events, void *opaque)
 	pthread_rwlock_unlock(&pt->backend_lock);
 	if (ret == -ENODEV)
 		passthrough__fail(pt, "device server gone");
+	else if (ret == -ECANCELED)	/* the backend gave up: imsvm is stopping */
+		fail(pt, "imsvm is stopping", true);
 }
 
 /* ---- device list ops ---- */
@@ -130,7 +141,7 @@ static void pt_reset(struct device *dev)
 	struct passthrough *pt = dev->priv;
 	int ret = BE_CALL(pt, reset);
 
-	if (ret < 0 && ret != -ENODEV)
+	if (ret < 0 && ret != -ENODEV && ret != -ECANCELED)
 		pr_warn("%s: reset: %s", pt->name, strerror(-ret));
 }
 
@@ -171,7 +182,8 @@ static const struct device_ops pt_device_ops = {
 
 static int step(struct passthrough *pt, const char *what, int ret)
 {
-	if (ret < 0)
+	/* -ECANCELED: imsvm is stopping on a signal, which vm__run() says once. */
+	if (ret < 0 && ret != -ECANCELED)
 		pr_err("%s: %s: %s", pt->name, what, strerror(-ret));
 	return ret;
 }

@@ -214,7 +214,8 @@ int pt_bar__setup(struct passthrough *pt)
 		}
 		ret = setup_bar(pt, bar);
 		if (ret < 0) {
-			pr_err("%s: BAR%u: %s", pt->name, i, strerror(-ret));
+			if (ret != -ECANCELED)	/* imsvm is stopping: nothing to say */
+				pr_err("%s: BAR%u: %s", pt->name, i, strerror(-ret));
 			return ret;
 		}
 	}

@@ -166,7 +166,8 @@ int pt_cfg__build(struct passthrough *pt)
 
 	ret = read_device_config(pt, dcfg);
 	if (ret < 0) {
-		pr_err("%s: reading config space: %s", pt->name, strerror(-ret));
+		if (ret != -ECANCELED)	/* imsvm is stopping: nothing to say */
+			pr_err("%s: reading config space: %s", pt->name, strerror(-ret));
 		return ret;
 	}
 	vendor = get16(dcfg, PCI_VENDOR_ID);

@@ -77,7 +77,7 @@ static int bind_notifiers(struct passthrough *pt, u32 index, unsigned int n, str
 		fds[i] = irq_group__notifier(g, i);
 	ret = pt__be_set_irqs(pt, index, SET_TRIGGER_FDS, 0, n, fds);
 	free(fds);
-	if (ret < 0)
+	if (ret < 0 && ret != -ECANCELED)	/* -ECANCELED: imsvm is stopping */
 		pr_warn("%s: enabling %u vectors of IRQ index %u: %s", pt->name, n, index,
 			strerror(-ret));
 	return ret;

@@ -172,7 +172,10 @@ int passthrough__add_vfio_user(struct vm *vm, const char *spec)
 	vb->share_fd = share;
 	ret = vfu_client__connect(path, name, timeout, &vm->mem, &vb->c);
 	if (ret < 0) {
-		pr_err("--vfio-user %s: cannot reach the device server: %s", path, strerror(-ret));
+		/* -ECANCELED: imsvm is stopping (a signal); vm__run() says so. */
+		if (ret != -ECANCELED)
+			pr_err("--vfio-user %s: cannot reach the device server: %s", path,
+			       strerror(-ret));
 		goto err;
 	}
 	ret = vfu_client__device_info(vb->c, &di);
@@ -181,7 +184,9 @@ int passthrough__add_vfio_user(struct vm *vm, const char *spec)
 	if (ret == 0 && di.num_regions <= VFIO_PCI_CONFIG_REGION_INDEX)
 		ret = -EPROTO;
 	if (ret < 0) {
-		pr_err("--vfio-user %s: not a PCI device server: %s", path, strerror(-ret));
+		if (ret != -ECANCELED)
+			pr_err("--vfio-user %s: not a PCI device server: %s", path,
+			       strerror(-ret));
 		vfu_client__destroy(vb->c);
 		goto err;
 	}

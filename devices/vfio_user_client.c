@@ -24,6 +24,13 @@
 
 /* Replies of the wrong id or command tolerated per transaction before giving up on the peer. */
 #define MAX_STRAY_REPLIES	16
+/*
+ * Once imsvm is stopping on a signal, how long a wait for a server may still
+ * last (if the client's timeout is not shorter): a healthy server answers
+ * within it and its device is released cleanly; a stalled one holds the stop
+ * no longer than this.
+ */
+#define STOP_GRACE_MS		2000
 
 static u64 now_ms(void)
 {
@@ -50,6 +57,34 @@ void vfu_client__mark_dead(struct vfu_client *c, const char *why, int err)
 void vfu_client__kill(struct vfu_client *c, const char *why)
 {
 	vfu_client__mark_dead(c, why, 0);
+}
+
+/* Readable once imsvm is stopping on a signal; -1 when nobody set one. */
+static _Atomic int abort_fd = -1;
+
+void vfu_client__set_abort_fd(int fd)
+{
+	atomic_store(&abort_fd, fd);
+}
+
+/*
+ * imsvm is stopping: the client is dead, without the "device failed" line
+ * (the stop is the operator's, said once by vm__run()). Caller holds c->lock.
+ */
+static int cancel(struct vfu_client *c, const char *what)
+{
+	if (!atomic_exchange(&c->dead, true)) {
+		c->cancelled = true;
+		pr_debug("vfio-user %s: %s abandoned: imsvm is stopping", c->name, what);
+		shutdown(c->sock, SHUT_RDWR);
+	}
+	return -ECANCELED;
+}
+
+/* What a call on a dead client returns. Caller holds c->lock. */
+static int dead_errno(const struct vfu_client *c)
+{
+	return c->cancelled ? -ECANCELED : -ENODEV;
 }
 
 bool vfu_client__dead(const struct vfu_client *c)
@@ -159,25 +194,49 @@ fault:
 }
 
 /*
- * Wait up to @deadline for one message; 0 with *m filled, -ETIMEDOUT, or
- * another -errno when the connection is lost (the client is then dead).
+ * Wait up to @deadline for one message; 0 with *m filled, -ETIMEDOUT,
+ * -ECANCELED when imsvm is stopping and the server has not answered within
+ * STOP_GRACE_MS of that, or another -errno when the connection is lost (the
+ * client is then dead in both cases). @deadline 0: no wait (-EAGAIN).
  */
 static int recv_one(struct vfu_client *c, u64 deadline, struct vfu_msg *m)
 {
+	u64 grace_end = 0;	/* set once the abort fd says imsvm is stopping */
+
 	for (;;) {
-		struct pollfd pfd = { .fd = c->sock, .events = POLLIN };
-		u64 t = now_ms();
+		struct pollfd pfd[2] = {
+			{ .fd = c->sock, .events = POLLIN },
+			{ .fd = atomic_load(&abort_fd), .events = POLLIN },
+		};
+		nfds_t n = pfd[1].fd >= 0 && !grace_end ? 2 : 1;
+		u64 t = now_ms(), end = deadline;
 		int r;
 
+		if (grace_end && t >= grace_end)
+			return cancel(c, "the wait for the server");
 		if (deadline && t >= deadline)
 			return -ETIMEDOUT;
-		r = poll(&pfd, 1, deadline ? (int)(deadline - t) : 0);
+		if (grace_end && grace_end < end)
+			end = grace_end;
+		r = poll(pfd, n, deadline ? (int)(end - t) : 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -errno;
-		if (r == 0)
-			return deadline ? -ETIMEDOUT : -EAGAIN;
+		if (n == 2 && (pfd[1].revents & POLLIN)) {
+			/*
+			 * imsvm is stopping: a server that answers still gets
+			 * its teardown, one that does not is given up soon.
+			 */
+			grace_end = now_ms() + MIN((u64)STOP_GRACE_MS, (u64)c->timeout_ms);
+			if (!pfd[0].revents && deadline)
+				continue;
+		}
+		if (!pfd[0].revents) {
+			if (deadline)
+				continue;	/* the checks above say which end came */
+			return -EAGAIN;
+		}
 		r = vfu_msg__recv(c->sock, m);
 		if (r < 0) {
 			vfu_client__mark_dead(c, r == -ECONNRESET ? "server closed the connection" :
@@ -200,7 +259,7 @@ int vfu_client__transact(struct vfu_client *c, u16 cmd, const void *p1, size_t l
 	memset(rep, 0, sizeof(*rep));
 	pthread_mutex_lock(&c->lock);
 	if (vfu_client__dead(c)) {
-		ret = -ENODEV;
+		ret = dead_errno(c);
 		goto out;
 	}
 	id = c->next_id++;
@@ -231,7 +290,7 @@ int vfu_client__transact(struct vfu_client *c, u16 cmd, const void *p1, size_t l
 			goto out;
 		}
 		if (ret < 0) {
-			ret = -ENODEV;
+			ret = dead_errno(c);
 			goto out;
 		}
 		if (!vfu_msg__is_reply(&m.hdr)) {
@@ -312,7 +371,7 @@ int vfu_client__serve(struct vfu_client *c)
 		vfu_msg__release(&m);
 	}
 	if (vfu_client__dead(c))
-		ret = -ENODEV;
+		ret = dead_errno(c);
 	pthread_mutex_unlock(&c->lock);
 	return ret;
 }
@@ -336,6 +395,8 @@ static int negotiate(struct vfu_client *c)
 	ret = vfu_client__transact(c, VFIO_USER_VERSION, &v, sizeof(v), json, strlen(json) + 1,
 				   NULL, 0, &m);
 	free(json);
+	if (ret == -ECANCELED)
+		return ret;	/* imsvm is stopping: nothing to say */
 	if (ret < 0) {
 		pr_err("vfio-user %s: VERSION refused: %s", c->name, strerror(-ret));
 		return ret == -ENODEV ? -ECONNREFUSED : ret;

@@ -79,6 +79,15 @@ void vfu_client__server_caps(const struct vfu_client *c, struct vfu_server_caps 
 /* Declare the server dead (e.g. operator request); idempotent. */
 void vfu_client__kill(struct vfu_client *c, const char *why);
 
+/*
+ * Process-wide: @fd (-1: none) becomes readable when imsvm is stopping on a
+ * signal (vmm/vm.c). From then on every wait for a server ends at once and
+ * every call fails with -ECANCELED without a message: a server that stopped
+ * answering cannot hold start-up, a hot assignment or the teardown for its
+ * timeout. The client is then dead (its socket shut down), quietly.
+ */
+void vfu_client__set_abort_fd(int fd);
+
 /* Serve every server command already queued on the socket (event loop). 0 or -ENODEV. */
 int __must_check vfu_client__serve(struct vfu_client *c);
 

@@ -31,13 +31,15 @@ struct vfu_client {
 	unsigned int nr_dma;
 
 	_Atomic bool dead;
+	bool cancelled;			/* dead because imsvm is stopping: quiet, -ECANCELED */
 };
 
 /*
  * Send one command and wait for its reply, serving server commands in the
  * meantime. 0: *rep owns the reply payload and fds (vfu_msg__release()).
  * -errno from the server's error reply or -EPROTO/-EMSGSIZE for an unusable
- * reply (the connection lives on); -ENODEV when the client is dead.
+ * reply (the connection lives on); -ENODEV when the client is dead;
+ * -ECANCELED once imsvm is stopping (vfu_client__set_abort_fd()).
  */
 int __must_check vfu_client__transact(struct vfu_client *c, u16 cmd, const void *p1, size_t l1,
 				      const void *p2, size_t l2, const int *fds,

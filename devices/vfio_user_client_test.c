@@ -650,3 +650,78 @@ Test(vfu_client, serve_counts_unsolicited_replies)
 	cr_expect_eq(st.proto_errors, 1);
 	cr_expect_not(vfu_client__dead(c));
 }
+
+/* ---- imsvm stopping on a signal: the abort fd (vfu_client__set_abort_fd) ---- */
+
+static int abort_efd = -1;
+
+/* In the test body: the suite's fixture has set up the fake server already. */
+static void abort_arm(void)
+{
+	abort_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	cr_assert_geq(abort_efd, 0);
+	vfu_client__set_abort_fd(abort_efd);
+}
+
+static void abort_disarm(void)
+{
+	vfu_client__set_abort_fd(-1);
+	close(abort_efd);
+}
+
+static void *write_abort_later(void *arg)
+{
+	const u64 one = 1;
+
+	usleep(100000);	/* the client is waiting by now (or not yet: either must work) */
+	(void)!write(abort_efd, &one, sizeof(one));
+	return arg;
+}
+
+/*
+ * The client's timeout is ten minutes: without the abort fd the wait would
+ * outlast the suite's 20-second watchdog, which is what fails this test.
+ */
+Test(vfu_client, abort_ends_a_wait_on_a_silent_server)
+{
+	pthread_t t;
+
+	handler = silent;
+	abort_arm();
+	cr_assert_eq(open_client(600000), 0);
+	cr_assert_eq(pthread_create(&t, NULL, write_abort_later, NULL), 0);
+	cr_expect_eq(vfu_client__reset(c), -ECANCELED);
+	pthread_join(t, NULL);
+	cr_expect(vfu_client__dead(c));
+	cr_expect_eq(vfu_client__reset(c), -ECANCELED, "cancelled stays cancelled, at once");
+	cr_expect_eq(vfu_client__serve(c), -ECANCELED, "the event loop hears it too");
+	abort_disarm();
+}
+
+Test(vfu_client, abort_ends_the_handshake)
+{
+	pthread_t t;
+
+	version_json = NULL;	/* VERSION goes to the handler, which never answers */
+	handler = silent;
+	abort_arm();
+	cr_assert_eq(pthread_create(&t, NULL, write_abort_later, NULL), 0);
+	cr_expect_eq(open_client(600000), -ECANCELED);
+	pthread_join(t, NULL);
+	abort_disarm();
+}
+
+/* A server that answers still gets its teardown after the stop signal. */
+Test(vfu_client, abort_lets_a_server_that_answers_finish)
+{
+	const u64 one = 1;
+	u32 v = 0;
+
+	abort_arm();
+	cr_assert_eq(open_client(600000), 0);
+	cr_assert_eq(write(abort_efd, &one, sizeof(one)), (ssize_t)sizeof(one));
+	cr_expect_eq(vfu_client__reset(c), 0);
+	cr_expect_eq(vfu_client__region_write(c, 0, 0, &v, 4), 0);
+	cr_expect_not(vfu_client__dead(c));
+	abort_disarm();
+}

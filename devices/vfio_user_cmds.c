@@ -412,8 +412,9 @@ int vfu_client__map_guest_ram(struct vfu_client *c, const struct guest_mem *mem,
 		ret = vfu_client__dma_map(c, r->gpa, r->size, share_fd ? mem->fd : -1, r->offset,
 					  rw);
 		if (ret < 0) {
-			pr_err("vfio-user %s: DMA_MAP of RAM at 0x%llx: %s", c->name,
-			       (unsigned long long)r->gpa, strerror(-ret));
+			if (ret != -ECANCELED)	/* imsvm is stopping: nothing to say */
+				pr_err("vfio-user %s: DMA_MAP of RAM at 0x%llx: %s", c->name,
+				       (unsigned long long)r->gpa, strerror(-ret));
 			goto err_unmap;
 		}
 	}

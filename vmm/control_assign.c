@@ -69,6 +69,12 @@ int control_cmd__assign(struct control *ctl, struct control_conn *c, struct cont
 	pr_info("assign: %s %s (control socket)", user ? "--vfio-user" : "--vfio",
 		user ? user : kernel);
 	ret = user ? passthrough__add_vfio_user(vm, user) : passthrough__add_vfio(vm, kernel);
+	if (ret == -ECANCELED) {
+		/* A stop signal came while the server was being contacted. */
+		control_error__set(err, CTL_E_FAILED, "%s %s: abandoned: the VM is stopping",
+				   user ? "vfio-user" : "vfio", user ? user : kernel);
+		return ret;
+	}
 	if (ret < 0) {
 		control_error__set(err, CTL_E_FAILED, "%s %s: %s (the VM's log says more)",
 				   user ? "vfio-user" : "vfio", user ? user : kernel, strerror(-ret));

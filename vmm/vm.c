@@ -9,6 +9,16 @@
  * blocked in every other thread, so they reach the main thread, whose
  * handler only records the reason and wakes it; the main thread then kicks
  * the vCPUs itself (pthread_kill is not async-signal-safe).
+ *
+ * A stop signal also makes the abort eventfd readable: every wait for a
+ * device server ends at once (vfu_client__set_abort_fd()), so a server that
+ * stopped answering holds neither start-up, a hot assignment, a vCPU nor the
+ * teardown; each server just sees its connection close. During vm__build()
+ * the signals are blocked in the main thread too (threads created meanwhile
+ * inherit the mask), except while device servers are contacted; a signal
+ * that came meanwhile is taken at the next checkpoint. Either way the start-up
+ * stops there, vm__build() returns 0 without starting the vCPUs, and vm__run()
+ * says "stopped by signal N (SIGX) during start-up" and returns 128 + N.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -30,6 +41,7 @@
 #include "vmm/control.h"
 #include "vmm/seccomp.h"
 #include "devices/passthrough.h"
+#include "devices/vfio_user_client.h"
 #include "devices/pvic.h"
 #include "devices/i8042.h"
 #include "devices/pci.h"
@@ -53,6 +65,7 @@
 #define VM_IDENTITY_MAP_ADDR	0xfffbc000ULL
 
 static struct vm *signal_vm;	/* the VM the process signal handler stops */
+static int abort_fd = -1;	/* eventfd: written by the stop signal handler */
 
 static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
 
@@ -99,10 +112,14 @@ int vm__irq_line(struct vm *vm, u32 irq, bool level)
 
 static void stop_signal_handler(int sig)
 {
+	const u64 one = 1;
 	int saved = errno;
 
 	if (signal_vm && record_exit(signal_vm, VM_EXIT_SIGNAL, 128 + sig))
 		futex_wake_all(&signal_vm->exit_reason);
+	/* Even when the VM was stopping already: a stalled server must not hold it. */
+	if (signal_vm && abort_fd >= 0)
+		(void)!write(abort_fd, &one, sizeof(one));	/* cannot fail short of 2^64 */
 	errno = saved;
 }
 
@@ -114,6 +131,12 @@ static int install_signals(struct vm *vm)
 	ret = vcpu__init_signals();
 	if (ret < 0)
 		return ret;
+	if (abort_fd < 0) {
+		abort_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (abort_fd < 0)
+			return -errno;
+	}
+	vfu_client__set_abort_fd(abort_fd);
 	/* A closed console pipe is the UART's error to report, not a reason to die. */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&sa.sa_mask);
@@ -133,6 +156,18 @@ static void mask_stop_signals(bool block)
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
 		sigaddset(&set, stop_signals[i]);
 	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+/*
+ * A start-up checkpoint (main thread, stop signals blocked): a stop signal
+ * that arrived meanwhile is delivered now, on unblocking. True when the
+ * start-up must stop.
+ */
+static bool stop_signalled(struct vm *vm)
+{
+	mask_stop_signals(false);
+	mask_stop_signals(true);
+	return atomic_load(&vm->exit_reason) == VM_EXIT_SIGNAL;
 }
 
 /*
@@ -301,28 +336,30 @@ static int create_devices(struct vm *vm)
 		{ "i8042 (reset)", i8042__init },
 		{ "CMOS RTC", rtc_cmos__init },
 	};
+	int ret = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
-		int ret = steps[i].init(vm);
+		ret = steps[i].init(vm);
 
 		if (ret < 0) {
 			pr_err("device %s: %s", steps[i].name, strerror(-ret));
 			return ret;
 		}
 	}
-	/* Assigned devices last: they need RAM (DMA map) and the PCI bus. */
-	for (unsigned int i = 0; i < vm->cfg->nr_vfio_user; i++) {
-		int ret = passthrough__add_vfio_user(vm, vm->cfg->vfio_user[i]);
-
-		if (ret < 0)
-			return ret;
-	}
-	for (unsigned int i = 0; i < vm->cfg->nr_vfio; i++) {
-		int ret = passthrough__add_vfio(vm, vm->cfg->vfio[i]);
-
-		if (ret < 0)
-			return ret;
-	}
+	/*
+	 * Assigned devices last: they need RAM (DMA map) and the PCI bus. A
+	 * device server may take its time (up to its timeout): the stop
+	 * signals are let in meanwhile (no thread but this one exists yet), so
+	 * SIGTERM ends the wait at once (the abort fd) instead of after it.
+	 */
+	mask_stop_signals(false);
+	for (unsigned int i = 0; i < vm->cfg->nr_vfio_user && !ret; i++)
+		ret = passthrough__add_vfio_user(vm, vm->cfg->vfio_user[i]);
+	for (unsigned int i = 0; i < vm->cfg->nr_vfio && !ret; i++)
+		ret = passthrough__add_vfio(vm, vm->cfg->vfio[i]);
+	mask_stop_signals(true);
+	if (ret < 0)
+		return ret;
 	/* virtio devices (virtio/devices.h); each names its own problem. */
 	if (vm->cfg->console_virtio && virtio_console__init(vm) < 0)
 		return -EINVAL;
@@ -562,7 +599,14 @@ static int start_vcpus(struct vm *vm)
 			return ret;					\
 	} while (0)
 
-int vm__build(struct vm *vm, const struct vm_config *cfg)
+/* A stop signal came during start-up: stop here (see stop_signalled()). */
+#define CHECKPOINT()							\
+	do {								\
+		if (stop_signalled(vm))					\
+			return -EINTR;					\
+	} while (0)
+
+static int build(struct vm *vm, const struct vm_config *cfg)
 {
 	struct boot_cpu_state boot;
 	struct kvm_limits limits;
@@ -617,6 +661,7 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	if (cfg->console_stdin || cfg->virtio_console_stdin)
 		STEP("console terminal", term__raw(STDIN_FILENO));
 	STEP_LOGGED(create_devices(vm));
+	CHECKPOINT();
 	STEP("event loop thread", event_loop__start(vm->loop));
 
 	/* What the guest is told about the machine. */
@@ -632,16 +677,33 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 	free(dtb);
 	if (ret < 0)
 		return ret;
+	CHECKPOINT();
 
 	STEP_LOGGED(setup_vcpus(vm, &boot));
 	/* The operator's socket, once there is a VM to control. */
 	STEP_LOGGED(control__start(vm));
+	CHECKPOINT();
 	STEP_LOGGED(start_vcpus(vm));
 	return 0;
 }
 
+int vm__build(struct vm *vm, const struct vm_config *cfg)
+{
+	int ret = build(vm, cfg);
+
+	/*
+	 * A stop signal cut the start-up short (whatever step it interrupted
+	 * failed quietly): not a VMM error. No vCPU runs; vm__run() says it
+	 * and returns 128 + the signal.
+	 */
+	if (ret < 0 && atomic_load(&vm->exit_reason) == VM_EXIT_SIGNAL)
+		return 0;
+	return ret;
+}
+
 #undef STEP
 #undef STEP_LOGGED
+#undef CHECKPOINT
 
 /* The exit counts per vCPU and in total (--stats), on stderr. */
 static void print_stats(struct vm *vm)
@@ -726,6 +788,7 @@ int vm__run(struct vm *vm)
 {
 	struct timespec deadline, now, rel;
 	unsigned int timeout = vm->cfg->timeout_sec;
+	bool guest_ran;
 	int reason;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -761,6 +824,7 @@ int vm__run(struct vm *vm)
 
 	/* Whoever recorded the exit may have been a signal handler: kick from here. */
 	kick_vcpus(vm);
+	guest_ran = vm->nr_vcpus && vm->vcpus[0]->started;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu__join(vm->vcpus[i]);
 
@@ -769,8 +833,13 @@ int vm__run(struct vm *vm)
 		print_host_memory(vm);
 	}
 	reason = atomic_load(&vm->exit_reason);
-	if (reason == VM_EXIT_SIGNAL)
-		pr_info("stopped by signal %d", vm->exit_status - 128);
+	if (reason == VM_EXIT_SIGNAL) {
+		const char *abbrev = sigabbrev_np(vm->exit_status - 128);
+
+		/* The one line of a signal stop (vfio-user waits it cut short say nothing). */
+		pr_info("stopped by signal %d (SIG%s)%s", vm->exit_status - 128,
+			abbrev ? abbrev : "?", guest_ran ? "" : " during start-up: the guest never ran");
+	}
 	/* exit(256) would read as success: a code that does not fit becomes 255. */
 	if (vm->exit_status < 0 || vm->exit_status > 255) {
 		pr_warn("guest exit code %d does not fit an exit status: exiting with 255",
@@ -813,7 +882,14 @@ void vm__destroy(struct vm *vm)
 	bus__destroy(&vm->pio_bus);
 	bus__destroy(&vm->mmio_bus);
 	term__restore();
-	if (signal_vm == vm)
+	/* Blocked while the handler's fd goes: it must not write to a reused number. */
+	mask_stop_signals(true);
+	if (signal_vm == vm) {
 		signal_vm = NULL;
+		vfu_client__set_abort_fd(-1);
+		if (abort_fd >= 0)
+			close(abort_fd);
+		abort_fd = -1;
+	}
 	mask_stop_signals(false);
 }

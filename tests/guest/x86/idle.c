@@ -13,10 +13,18 @@
  *            from 0x40), write them into the IMS table, mask every third
  *   smp      start the other vCPUs (they halt)
  *   storm=HZ the first ADI raises IMS entry 1 (vector 0x41) HZ times a second
+ *   hotstorm=HZ  the rate of 's' (default 20000)
  * Input bytes: 'f' raises IMS entry 0 of every ADI ("idle: irq 00:SS.0
  * delivered"), 'q' ends the VM with status 0, 'r' counts the simulator's
  * functions on PCI ("idle: pci N ADIs"), 'c' prints how many interrupts
- * vector 0x41 (IMS entry 1 of every ADI) got ("idle: count 0x41 N").
+ * vector 0x41 (IMS entry 1 of every ADI) got ("idle: count 0x41 N"), 'd'
+ * keeps the newest ADI's descriptor ring busy with COPY descriptors (DMA)
+ * instead of halting: "idle: dma busy 00:SS.0" once they flow, and when its
+ * descriptors stop completing "idle: dma 00:SS.0 stopped after N
+ * descriptors: config all-ones yes|no, BAR0 all-ones yes|no" (the fault
+ * tests kill or stop its server meanwhile: tests/faults/server.sh); 's'
+ * starts a storm on the newest ADI's IMS entry 1 at hotstorm=HZ ("idle:
+ * storm 00:SS.0 at HZ").
  *
  * The PV-IC's event interrupt (MSI-X vector 0) is handled: each one prints
  * "idle: event N cause 0xC"; on ADI_ADDED the guest rescans bus 0 and sets
@@ -49,8 +57,15 @@ static bool adi_live[MAX_ADIS];
 static int nadis;			/* live ones */
 static struct pa_ring slot_rings[32];	/* by PCI slot: a device keeps its ring address */
 static volatile int evt_irqs;
-static u32 pvic_n, storm_hz;
+static u32 pvic_n, storm_hz, hotstorm_hz = 20000;
 static int ncpus = 1;
+
+/* 'd': DMA on one ADI until its descriptors stop completing. */
+#define DMA_LEN		(64 * 1024)
+#define DMA_BATCH	4	/* descriptors per doorbell (the ring holds PA_RING) */
+static u8 dma_src[DMA_LEN] __aligned(4096), dma_dst[DMA_LEN] __aligned(4096);
+static int dma_adi = -1;	/* index in adis[], or -1 */
+static u32 dma_done;
 
 static void evt_irq(struct trap_frame *f)
 {
@@ -168,6 +183,74 @@ static void rescan(bool hot)
 	}
 }
 
+/*
+ * One doorbell with DMA_BATCH COPY descriptors, each with a completion
+ * record; true if all completed with SUCCESS within PA_WAIT.
+ */
+static bool dma_batch(struct pa_adi *a)
+{
+	volatile struct adisim_completion *c[DMA_BATCH];
+	u64 end;
+
+	for (int i = 0; i < DMA_BATCH; i++) {
+		u32 slot = a->tail;
+
+		c[i] = &a->ring->comp[slot];
+		c[i]->status = ADISIM_COMP_PENDING;
+		a->ring->desc[slot] = (struct adisim_desc){
+			.opcode = ADISIM_OP_COPY, .flags = ADISIM_DESC_F_COMPLETION,
+			.len = DMA_LEN, .src = (u64)(uintptr_t)dma_src,
+			.dst = (u64)(uintptr_t)dma_dst, .completion = (u64)(uintptr_t)c[i],
+		};
+		a->tail = (slot + 1) % PA_RING;
+	}
+	barrier();
+	pa_wreg(a, ADISIM_REG_RING_TAIL, a->tail);
+	end = rdtsc() + PA_WAIT;
+	for (int i = 0; i < DMA_BATCH; i++) {
+		u32 st;
+
+		while ((st = READ_ONCE(c[i]->status)) == ADISIM_COMP_PENDING && rdtsc() < end)
+			cpu_relax();
+		if (st != ADISIM_COMP_SUCCESS)
+			return false;
+		dma_done++;
+	}
+	return true;
+}
+
+/* The newest live ADI: the last one set up (highest slot); -1 if none. */
+static int newest_adi(void)
+{
+	int n = -1;
+
+	for (int a = 0; a < MAX_ADIS; a++)
+		if (adi_live[a] && (n < 0 || adis[a].slot > adis[n].slot))
+			n = a;
+	return n;
+}
+
+static void dma_step(void)
+{
+	struct pa_adi *a = &adis[dma_adi];
+	bool gone;
+
+	if (adi_live[dma_adi] && dma_batch(a)) {
+		if (dma_done == DMA_BATCH)
+			printf("idle: dma busy 00:%02x.0\n", a->slot);
+		return;
+	}
+	/* A dead device: imsvm tears it down, then its function reads all-ones. */
+	for (u64 end = rdtsc() + 4 * PA_WAIT; rdtsc() < end; cpu_relax())
+		if (pci_conf1_read32(0, a->slot, 0, PCI_VENDOR_ID) == 0xffffffffu)
+			break;
+	gone = pci_conf1_read32(0, a->slot, 0, PCI_VENDOR_ID) == 0xffffffffu;
+	printf("idle: dma 00:%02x.0 stopped after %u descriptors: config all-ones %s, "
+	       "BAR0 all-ones %s\n", a->slot, dma_done, gone ? "yes" : "no",
+	       pa_reg(a, ADISIM_REG_ID) == 0xffffffffu ? "yes" : "no");
+	dma_adi = -1;
+}
+
 static void handle_event(void)
 {
 	u32 cause = pvic_reg(&p, PVIC_REG_EVENT_CAUSE);
@@ -221,6 +304,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strncmp(argv[i], "pvic=", 5))
 			pvic_n = (u32)strtoul(argv[i] + 5, NULL, 10);
+		else if (!strncmp(argv[i], "hotstorm=", 9))
+			hotstorm_hz = (u32)strtoul(argv[i] + 9, NULL, 10);
 		else if (!strncmp(argv[i], "storm=", 6))
 			storm_hz = (u32)strtoul(argv[i] + 6, NULL, 10);
 		else if (!strcmp(argv[i], "smp"))
@@ -249,11 +334,13 @@ int main(int argc, char **argv)
 
 	for (;;) {
 		irq_disable();
-		if (rx_tail == rx_head && evt_irqs == seen_evt) {
+		if (rx_tail == rx_head && evt_irqs == seen_evt && dma_adi < 0) {
 			safe_halt();
 			continue;
 		}
 		irq_enable();
+		if (dma_adi >= 0)
+			dma_step();
 		if (evt_irqs != seen_evt) {
 			seen_evt = evt_irqs;
 			if (have_pvic)
@@ -279,6 +366,19 @@ int main(int argc, char **argv)
 			}
 			if (c == 'c')
 				printf("idle: count 0x41 %d\n", pa_total(PA_VEC_FIRST + 1));
+			if (c == 'd') {
+				dma_adi = newest_adi();
+				dma_done = 0;
+				if (dma_adi < 0)
+					printf("idle: dma: no ADI\n");
+			}
+			if (c == 's' && newest_adi() >= 0) {
+				struct pa_adi *a = &adis[newest_adi()];
+
+				pa_wreg(a, ADISIM_REG_STORM_IMS, 1);
+				pa_wreg(a, ADISIM_REG_STORM_HZ, hotstorm_hz);
+				printf("idle: storm 00:%02x.0 at %u\n", a->slot, hotstorm_hz);
+			}
 			if (c == 'r') {
 				int n = 0;
 

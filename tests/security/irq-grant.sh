@@ -9,8 +9,9 @@
 # what the guest was granted; the eventfds of freed, revoked and unassigned
 # vectors no longer inject although the (hostile, --keep-stale-eventfds)
 # server keeps writing them. Here: the same with irqfd delivery and with
-# imsvm relaying (--irq-delivery=relay), and the unassign case through the
-# control socket; then the simulator's counters (--stats-json) must show
+# imsvm relaying (--irq-delivery=relay), with every free GSI route taken by
+# B after A's vectors were freed (exhaust=1: A's old routes now serve B),
+# and the unassign case through the control socket; then the simulator's counters (--stats-json) must show
 # no handle left bound and the stale eventfds written.
 #
 # Usage: tests/security/irq-grant.sh [BUILD_DIR]   (default: build)
@@ -24,7 +25,7 @@ KERNEL=$O/tests/guest/x86/sec_irq_grant.elf
 
 require_files -x irq-grant "$IMSVM" "$SIM"
 require_files irq-grant "$KERNEL"
-skip_without_kvm "sec-irq-irqfd sec-irq-relay sec-irq-unassign"
+skip_without_kvm "sec-irq-irqfd sec-irq-relay sec-irq-gsi-reuse sec-irq-unassign"
 scratch_dir sec-irq
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
@@ -107,6 +108,13 @@ if [ -n "$seen" ] && [ "$relayed" != "$seen" ]; then
 else
 	check sec-irq-relay
 fi
+
+# Every free GSI route given to B after A's vector was freed: A's old GSI
+# now serves B, so an irqfd left on A's old eventfd would inject into B.
+start_pair sec-irq-gsi-reuse || fail sec-irq-gsi-reuse "simulator did not start"
+run_vm sec-irq-gsi-reuse --cmdline "exhaust=1"
+stop_sim
+check sec-irq-gsi-reuse
 
 # Unassign A through the control socket while the guest waits for it.
 name=sec-irq-unassign

@@ -20,6 +20,9 @@
  *    copy of every eventfd it was told to drop, writing them on every BAR0
  *    access); its STALE_SIGNALS register proves the writes happened.
  *
+ * With "exhaust=1", after A's vector is freed, B takes every free GSI route
+ * (A's old ones included) while the server writes A's old eventfds.
+ *
  * With "unassign=1" the kernel allocates on both ADIs, prints
  * "sec-irq: ready", and waits for the PV-IC's ADI_REMOVED event
  * (tests/security/irq-grant.sh unassigns A through the control socket);
@@ -162,6 +165,36 @@ static void grants(struct pvic_msg *ma, struct pvic_msg *mb)
 	report_prefix_pop();
 }
 
+/*
+ * Fill every free GSI route with B's vectors, so that the routes A's freed
+ * vectors had now serve B: an irqfd left on one of A's old eventfds would
+ * now inject into B's vector when the server writes it. Then free them.
+ */
+static void exhaust_routes(void)
+{
+	static struct pvic_msg big[4096];
+	static u32 handles[4096];
+	u32 want = pvic_reg(&p, PVIC_REG_GSI_FREE), n, i;
+	struct pvic_msg one;
+	int bs;
+
+	report_prefix_push("all routes");
+	if (want == 0 || want > ARRAY_SIZE(big)) {
+		report(false, "GSI_FREE %u: between 1 and %lu", want, ARRAY_SIZE(big));
+		report_prefix_pop();
+		return;
+	}
+	n = pvic_alloc(&p, b->id, want, PVIC_IMS_ANY, dest, 1, VB2, 1, 0, big, NULL, &bs);
+	report(n == want && pvic_alloc(&p, b->id, 1, PVIC_IMS_ANY, dest, 1, VB2, 1, 0, &one, NULL,
+				       &bs) == 0 && bs == PVIC_ENOSPC,
+	       "B holds every free route (%u of %u), the next ALLOC gets ENOSPC", n, want);
+	stale_writes("A's old eventfds with every route in use by B");
+	for (i = 0; i < n; i++)
+		handles[i] = big[i].handle;
+	report(pvic_free(&p, b->id, handles, n) == 0, "FREE of them all");
+	report_prefix_pop();
+}
+
 static void run(void)
 {
 	struct pvic_msg ma, mb, m2;
@@ -199,31 +232,35 @@ static void run(void)
 	report(pvic_free(&p, a->id, &ma.handle, 1) == 0 && bound(a) == 0, "FREE of A's handle");
 	expect_blocked(a, 0, "A's IMS entry still holding the freed handle");
 	stale_writes("A's freed eventfd");
-	/* The table hands the handle out again: to B now. */
+	/*
+	 * A new vector for B, which may get the freed handle and the freed GSI
+	 * (a KVM route an irqfd left on A's old eventfd would then feed).
+	 */
 	for (int i = 0; i < 4 && !reused; i++) {
 		int bs;
 
-		if (pvic_alloc(&p, b->id, 1, 2 + (u32)i, dest, 1, VB2, 1, 0, &m2, NULL, &bs) != 1)
+		if (pvic_alloc(&p, b->id, 1, 2 + (u32)i, dest, 1, VB2, 1, 0, &m2, NULL, &bs) != 1) {
+			report(false, "ALLOC of a new vector for B (%d)", bs);
 			break;
+		}
 		if (m2.handle == ma.handle)
 			reused = m2.handle;
 	}
-	if (reused) {
-		pa_ims_write(b, 2, &m2);
+	pa_ims_write(b, 2, &m2);
+	if (arg_get("exhaust"))
+		exhaust_routes();
+	if (reused)
 		expect_blocked(a, 0, "A's stale entry after its handle went to B");
-		stale_writes("A's old eventfd after its handle went to B");
-		report(raise_delivered(b, 2, VB2), "B's new vector on the reused handle works");
-	} else {
-		report_info("the remapping table did not give handle %u again: reuse not tested",
-			    ma.handle);
-	}
+	else
+		report_info("the remapping table did not give handle %u again", ma.handle);
+	stale_writes("A's old eventfd after B got new vectors");
+	report(raise_delivered(b, 2, VB2), "B's new vector works");
 	report_prefix_pop();
 
 	report_prefix_push("revoked");
 	report(pvic_reset_adi(&p, b->id) == 0 && bound(b) == 0, "RESET_ADI of B unbinds all");
 	expect_blocked(b, 0, "B's entry after RESET_ADI");
-	if (reused)
-		expect_blocked(b, 2, "B's reused handle after RESET_ADI");
+	expect_blocked(b, 2, "B's new vector's entry after RESET_ADI");
 	stale_writes("B's revoked eventfds");
 	report(pvic_reset_adi(&p, a->id) == 0, "RESET_ADI of A");
 	report_prefix_pop();

@@ -98,6 +98,12 @@ exit_count() {
 	grep 'virtio-blk0: .* reads' "$log" | sed -n "s/.*[ (]\([0-9]*\) $1.*/\1/p" | head -n 1
 }
 alive() { kill -0 "$pid" 2>/dev/null; }
+# brief SNAPSHOT: "threads T, RSS R KiB, N fds"
+brief() {
+	echo "$1" | awk '{ n = 0; for (i = 3; i <= NF; i++) { sub(/.*:/, "", $i); n += $i }
+		sub(/threads=/, "", $1); sub(/rss_kib=/, "", $2)
+		printf "threads %s, RSS %s KiB, %d fds", $1, $2, n }'
+}
 # wait_guest TEXT: until the console has TEXT, at most ~120 s, while imsvm lives.
 wait_guest() {
 	i=0
@@ -207,7 +213,7 @@ scenario() {
 		fail "$N-log" "$lines '$ERRTEXT' lines for '$done_ioerr' errors (want 1..10)"
 	fi
 
-	echo "  $N: $done_ioerr IOERR ($seen_ioerr while full), $lines log lines; before the burst: $before; after: $after"
+	echo "  $N: $done_ioerr IOERR ($seen_ioerr while full), $lines log lines; burst: $(brief "$before") -> $(brief "$after")"
 	if [ -z "$leak" ]; then
 		pass "$N-leak"
 	else

@@ -244,7 +244,37 @@ def virtio_devices_seeds():
         write("virtio_devices", name, b"".join(r))
 
 
-TARGETS = dict(virtio_devices=virtio_devices_seeds, virtqueue=virtqueue_seeds, control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
+
+# ---- passthrough: flags, patches, server script, guest records ------------------
+
+def passthrough_seeds():
+    rec = lambda op, sel, a, v, x: struct.pack("<BBIIH", op, sel, a, v, x)
+    cfg_w = lambda off, v, size: rec(0, 0, off, v, {1: 0, 2: 1, 4: 2}[size])
+    cfg_r = lambda off, size: rec(1, 0, off, 0, {1: 0, 2: 1, 4: 2}[size])
+    bar_w = lambda bar, off, v, size: rec(2, bar, off, v, {1: 0, 2: 1, 4: 2, 8: 3}[size])
+    bar_r = lambda bar, off, size: rec(3, bar, off, 0, {1: 0, 2: 1, 4: 2, 8: 3}[size])
+    guest = [cfg_r(0, 4), cfg_r(0x34, 1), cfg_w(4, 6, 2),         # memory + bus master
+             bar_w(0, 0x10, 0x1234, 4), bar_r(0, 0x10, 4),
+             # MSI-X: vector 0 (table in BAR4), enable, unmask
+             bar_w(4, 0, 0xFEE00000, 4), bar_w(4, 8, 0x41, 4), bar_w(4, 12, 0, 4),
+             cfg_w(0x62, 0x8007, 2), bar_r(4, 0x800, 8), cfg_w(0x62, 0, 2),
+             # MSI: address, data, 2 vectors, enable
+             cfg_w(0x44, 0xFEE00000, 4), cfg_w(0x4C, 0x42, 2), cfg_w(0x42, 0x0083 | 1 << 4, 2),
+             cfg_r(0x42, 2), cfg_w(0x42, 0x0080, 2),
+             # IMS entry 3 in BAR2 (trapped in --ims-mode=trap)
+             bar_w(2, 0x30, 0xFEE00000, 4), bar_w(2, 0x38, 0x45, 4), bar_r(2, 0x30, 4),
+             cfg_w(0x10, 0xFFFFFFFF, 4), cfg_r(0x10, 4)]
+    head = lambda flags, script: bytes([flags, 0]) + struct.pack("<H", len(script)) + script
+    body = b"".join(guest)
+    write("passthrough", "assign_and_drive", head(0, b"") + body)
+    write("passthrough", "trap_mode", head(1, b"") + body)
+    write("passthrough", "reset_fail_unplug", head(0, b"") + body + rec(4, 0, 0, 0, 0) +
+          rec(3, 0, 0x10, 0, 2) + rec(5, 0, 0, 0, 0) + cfg_r(0, 4) + rec(6, 0, 0, 0, 0) + cfg_r(0, 4))
+    # A server that errs on its 6th answer and hangs up on its 12th.
+    write("passthrough", "server_errors", head(0, bytes(5) + bytes([5, 5]) + bytes(5) + bytes([7])) + body)
+
+
+TARGETS = dict(passthrough=passthrough_seeds, virtio_devices=virtio_devices_seeds, virtqueue=virtqueue_seeds, control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or TARGETS:

@@ -113,13 +113,12 @@ void pvic_kvm_be__destroy(struct pvic_kvm_be *be)
 
 static void vec_destroy(void *opaque, u32 h);
 /* Lock held (the PV-IC's). Why a vector got no eventfd, once per 1024 times past the first 10. */
-static void no_fd(struct pvic_kvm_be *be, int err)
+static void no_fd(struct pvic_kvm_be *be, const char *why)
 {
 	be->no_fd++;
 	pr_warn_ratelimited("pvic: no file descriptor for a new IMS vector (%s; RLIMIT_NOFILE %lu, "
 			    "%lu kept free): ALLOC refused with EAGAIN; raise `ulimit -n`",
-			    err == -EMFILE ? "reserve reached" : strerror(-err),
-			    fd_limit__current(), FD_LIMIT_RESERVE);
+			    why, fd_limit__current(), FD_LIMIT_RESERVE);
 }
 
 static int vec_create(void *opaque, u32 h, int *efd)
@@ -134,7 +133,7 @@ static int vec_create(void *opaque, u32 h, int *efd)
 	else
 		ret = irq_group__create(be->routing, 1, &be->vec[h]);
 	if (ret == -EMFILE || ret == -ENFILE)
-		no_fd(be, ret);
+		no_fd(be, strerror(-ret));
 	if (ret)
 		return ret;
 	if (!be->relay)
@@ -148,7 +147,7 @@ static int vec_create(void *opaque, u32 h, int *efd)
 		}
 		be->vec[h] = NULL;
 		*efd = -1;
-		no_fd(be, -EMFILE);
+		no_fd(be, "reserve reached");
 		return -EMFILE;
 	}
 	return 0;

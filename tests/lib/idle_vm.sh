@@ -66,8 +66,8 @@ wait_gone() {
 # thread_stacks PID FILE: every thread's name and kernel stack into FILE (a
 # hang's evidence; the kernel stack needs root).
 thread_stacks() {
-	for t in /proc/"$1"/task/*; do
-		echo "== $(cat "$t/comm" 2>/dev/null) ($t) wchan $(cat "$t/wchan" 2>/dev/null)"
-		cat "$t/stack" 2>/dev/null
+	for _task in /proc/"$1"/task/*; do
+		echo "== $(cat "$_task/comm" 2>/dev/null) ($_task) wchan $(cat "$_task/wchan" 2>/dev/null)"
+		cat "$_task/stack" 2>/dev/null
 	done >"$2" 2>&1
 }

@@ -70,6 +70,9 @@ static int ims_unbind(void *opaque, u32 first, u32 n)
 
 static const struct ims_source_ops ims_ops = { .bind = ims_bind, .unbind = ims_unbind };
 
+/* Device-specific IRQ indexes looked at for IMS: real devices have a handful. */
+#define PT_IMS_MAX_INDEX	(VFIO_PCI_NUM_IRQS + 64)
+
 /* The first IRQ index past the PCI ones that takes eventfds and has vectors. */
 static int find_index(struct passthrough *pt, u32 *index, u32 *count)
 {
@@ -79,7 +82,8 @@ static int find_index(struct passthrough *pt, u32 *index, u32 *count)
 	pthread_rwlock_rdlock(&pt->backend_lock);
 	if (!pt->b || pt->ops->device_info(pt->b, &dinfo) < 0)
 		goto out;
-	for (u32 i = VFIO_PCI_NUM_IRQS; i < dinfo.num_irqs; i++) {
+	/* A device (or server) claiming billions of indexes must not stall assignment. */
+	for (u32 i = VFIO_PCI_NUM_IRQS; i < MIN(dinfo.num_irqs, PT_IMS_MAX_INDEX); i++) {
 		struct vfio_irq_info info = { .argsz = sizeof(info), .index = i };
 
 		if (pt->ops->irq_info(pt->b, i, &info) < 0)

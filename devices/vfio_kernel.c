@@ -37,6 +37,28 @@ struct vfio_kdev {
 	bool region_known[MAX_CACHED_REGIONS];
 };
 
+/*
+ * The kernel as the backend reaches it: the system calls, or a test's
+ * stand-in (vfio_kernel__set_test_sys()) that plays any reply a kernel could
+ * give, for the unit tests and the fuzz target on hosts without VFIO.
+ */
+static int sys_ioctl(int fd, unsigned long req, unsigned long arg)
+{
+	return ioctl(fd, req, arg);
+}
+
+static const struct vfio_kernel_sys real_sys = {
+	.ioctl = sys_ioctl, .pread = pread, .pwrite = pwrite,
+};
+static const struct vfio_kernel_sys *sys = &real_sys;
+
+void vfio_kernel__set_test_sys(const struct vfio_kernel_sys *s)
+{
+	sys = s ? s : &real_sys;
+}
+
+#define kioctl(fd, req, arg)	sys->ioctl((fd), (req), (unsigned long)(arg))
+
 int vfio_kernel__parse_device(const char *spec, char *bdf, size_t len)
 {
 	const char *last = strrchr(spec, '/');
@@ -115,12 +137,12 @@ static int open_cdev(struct vfio_kdev *d, const char *devdir, const char *dev_ro
 	if (d->iommufd < 0)
 		return d->iommufd;
 	bind.iommufd = d->iommufd;
-	if (ioctl(d->device, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0 ||
-	    ioctl(d->iommufd, IOMMU_IOAS_ALLOC, &alloc) < 0)
+	if (kioctl(d->device, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0 ||
+	    kioctl(d->iommufd, IOMMU_IOAS_ALLOC, &alloc) < 0)
 		goto err;
 	d->ioas_id = alloc.out_ioas_id;
 	att.pt_id = d->ioas_id;
-	if (ioctl(d->device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &att) < 0)
+	if (kioctl(d->device, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &att) < 0)
 		goto err;
 	d->iommufd_path = true;
 	return 0;
@@ -147,8 +169,8 @@ static int open_group(struct vfio_kdev *d, const char *devdir, const char *dev_r
 	d->container = open_path(path, O_RDWR, "container (load vfio-pci?)");
 	if (d->container < 0)
 		return d->container;
-	if (ioctl(d->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION ||
-	    ioctl(d->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0) {
+	if (kioctl(d->container, VFIO_GET_API_VERSION, 0) != VFIO_API_VERSION ||
+	    kioctl(d->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) <= 0) {
 		pr_err("vfio %s: the host has no VFIO API %d with the type1v2 IOMMU", d->bdf,
 		       VFIO_API_VERSION);
 		return -ENOTSUP;
@@ -157,19 +179,19 @@ static int open_group(struct vfio_kdev *d, const char *devdir, const char *dev_r
 	d->group = open_path(path, O_RDWR, "group");
 	if (d->group < 0)
 		return d->group;
-	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &st) < 0)
+	if (kioctl(d->group, VFIO_GROUP_GET_STATUS, &st) < 0)
 		return -errno;
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
 		pr_err("vfio %s: group %s is not viable: bind every device in it to vfio-pci",
 		       d->bdf, basename(target));
 		return -EBUSY;
 	}
-	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container) < 0 ||
-	    ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
+	if (kioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container) < 0 ||
+	    kioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
 		pr_err("vfio %s: setting up the container: %s", d->bdf, strerror(errno));
 		return -errno;
 	}
-	d->device = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+	d->device = kioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
 	if (d->device < 0) {
 		pr_err("vfio %s: VFIO_GROUP_GET_DEVICE_FD: %s", d->bdf, strerror(errno));
 		return -errno;
@@ -245,7 +267,7 @@ static int k_device_info(void *b, struct vfio_device_info *out)
 
 	memset(out, 0, sizeof(*out));
 	out->argsz = sizeof(*out);
-	return ioctl(d->device, VFIO_DEVICE_GET_INFO, out) < 0 ? -errno : 0;
+	return kioctl(d->device, VFIO_DEVICE_GET_INFO, out) < 0 ? -errno : 0;
 }
 
 static int k_region_info(void *b, u32 index, struct pt_region *out)
@@ -268,7 +290,7 @@ static int k_region_info(void *b, u32 index, struct pt_region *out)
 		memset(ri, 0, argsz);
 		ri->argsz = argsz;
 		ri->index = index;
-		if (ioctl(d->device, VFIO_DEVICE_GET_REGION_INFO, ri) < 0) {
+		if (kioctl(d->device, VFIO_DEVICE_GET_REGION_INFO, ri) < 0) {
 			ret = -errno;
 			free(ri);
 			return ret;
@@ -347,7 +369,7 @@ static int k_region_read(void *b, u32 index, u64 off, void *buf, u64 len)
 
 	if (ret < 0)
 		return ret;
-	return pread(d->device, buf, len, (off_t)(base + off)) == (ssize_t)len ? 0 : -EIO;
+	return sys->pread(d->device, buf, len, (off_t)(base + off)) == (ssize_t)len ? 0 : -EIO;
 }
 
 static int k_region_write(void *b, u32 index, u64 off, const void *buf, u64 len)
@@ -358,7 +380,7 @@ static int k_region_write(void *b, u32 index, u64 off, const void *buf, u64 len)
 
 	if (ret < 0)
 		return ret;
-	return pwrite(d->device, buf, len, (off_t)(base + off)) == (ssize_t)len ? 0 : -EIO;
+	return sys->pwrite(d->device, buf, len, (off_t)(base + off)) == (ssize_t)len ? 0 : -EIO;
 }
 
 static int k_irq_info(void *b, u32 index, struct vfio_irq_info *out)
@@ -368,7 +390,7 @@ static int k_irq_info(void *b, u32 index, struct vfio_irq_info *out)
 	memset(out, 0, sizeof(*out));
 	out->argsz = sizeof(*out);
 	out->index = index;
-	return ioctl(d->device, VFIO_DEVICE_GET_IRQ_INFO, out) < 0 ? -errno : 0;
+	return kioctl(d->device, VFIO_DEVICE_GET_IRQ_INFO, out) < 0 ? -errno : 0;
 }
 
 static int k_set_irqs(void *b, u32 index, u32 flags, u32 start, u32 count, const int *fds,
@@ -391,7 +413,7 @@ static int k_set_irqs(void *b, u32 index, u32 flags, u32 start, u32 count, const
 	if (dlen)
 		memcpy(s->data, type == VFIO_IRQ_SET_DATA_EVENTFD ? (const void *)fds :
 		       (const void *)bools, dlen);
-	ret = ioctl(d->device, VFIO_DEVICE_SET_IRQS, s) < 0 ? -errno : 0;
+	ret = kioctl(d->device, VFIO_DEVICE_SET_IRQS, s) < 0 ? -errno : 0;
 	free(s);
 	return ret;
 }
@@ -413,14 +435,14 @@ static int k_dma_map_ram(void *b, const struct guest_mem *mem)
 					 IOMMU_IOAS_MAP_WRITEABLE,
 			};
 
-			ret = ioctl(d->iommufd, IOMMU_IOAS_MAP, &m);
+			ret = kioctl(d->iommufd, IOMMU_IOAS_MAP, &m);
 		} else {
 			struct vfio_iommu_type1_dma_map m = {
 				.argsz = sizeof(m), .vaddr = va, .iova = r->gpa, .size = r->size,
 				.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
 			};
 
-			ret = ioctl(d->container, VFIO_IOMMU_MAP_DMA, &m);
+			ret = kioctl(d->container, VFIO_IOMMU_MAP_DMA, &m);
 		}
 		if (ret < 0) {
 			pr_err("vfio %s: DMA map of RAM at 0x%llx: %s", d->bdf,
@@ -435,7 +457,7 @@ static int k_reset(void *b)
 {
 	struct vfio_kdev *d = b;
 
-	return ioctl(d->device, VFIO_DEVICE_RESET) < 0 ? -errno : 0;
+	return kioctl(d->device, VFIO_DEVICE_RESET, 0) < 0 ? -errno : 0;
 }
 
 static void k_destroy(void *b)
@@ -459,12 +481,18 @@ static const struct pt_backend_ops vfio_kernel_ops = {
 
 int passthrough__add_vfio(struct vm *vm, const char *spec)
 {
+	return vfio_kernel__assign(vm, spec, "/sys", "/dev");
+}
+
+int vfio_kernel__assign(struct vm *vm, const char *spec, const char *sysfs_root,
+			const char *dev_root)
+{
 	struct vfio_device_info di;
 	struct vfio_kdev *d;
 	char name[32];
 	int ret;
 
-	ret = vfio_kernel__open(spec, "/sys", "/dev", &d);
+	ret = vfio_kernel__open(spec, sysfs_root, dev_root, &d);
 	if (ret < 0)
 		return ret;
 	ret = k_device_info(d, &di);

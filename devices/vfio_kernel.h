@@ -11,11 +11,13 @@
 #define DEVICES_VFIO_KERNEL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "vmm/util.h"
 
 struct guest_mem;
 struct vfio_kdev;
+struct vm;
 
 /*
  * `--vfio DEVICE`: a BDF (0000:01:00.0 or 01:00.0, domain 0 assumed) or a
@@ -32,5 +34,22 @@ int __must_check vfio_kernel__parse_device(const char *spec, char *bdf, size_t l
 int __must_check vfio_kernel__open(const char *spec, const char *sysfs_root,
 				   const char *dev_root, struct vfio_kdev **out);
 void vfio_kernel__close(struct vfio_kdev *d);
+
+/* passthrough__add_vfio() with other roots than /sys and /dev (tests). */
+int __must_check vfio_kernel__assign(struct vm *vm, const char *spec, const char *sysfs_root,
+				     const char *dev_root);
+
+/*
+ * Every ioctl on the VFIO and iommufd fds and every region access goes
+ * through these. Production: the system calls. Tests and the fuzz target
+ * install a stand-in that plays the kernel (NULL restores the system calls).
+ */
+struct vfio_kernel_sys {
+	int (*ioctl)(int fd, unsigned long req, unsigned long arg);
+	ssize_t (*pread)(int fd, void *buf, size_t len, off_t off);
+	ssize_t (*pwrite)(int fd, const void *buf, size_t len, off_t off);
+};
+
+void vfio_kernel__set_test_sys(const struct vfio_kernel_sys *sys);
 
 #endif /* DEVICES_VFIO_KERNEL_H */

@@ -272,9 +272,15 @@ def passthrough_seeds():
           rec(3, 0, 0x10, 0, 2) + rec(5, 0, 0, 0, 0) + cfg_r(0, 4) + rec(6, 0, 0, 0, 0) + cfg_r(0, 4))
     # A server that errs on its 6th answer and hangs up on its 12th.
     write("passthrough", "server_errors", head(0, bytes(5) + bytes([5, 5]) + bytes(5) + bytes([7])) + body)
+    # The same guest over kernel VFIO: iommufd and legacy group paths, trap mode.
+    write("vfio_kernel", "iommufd", head(0, b"") + body)
+    write("vfio_kernel", "group", head(2, b"") + body)
+    write("vfio_kernel", "group_trap", head(3, b"") + body)
+    write("vfio_kernel", "reset_fail_unplug", head(0, b"") + body + rec(4, 0, 0, 0, 0) +
+          rec(3, 0, 0x10, 0, 2) + rec(5, 0, 0, 0, 0) + cfg_r(0, 4) + rec(6, 0, 0, 0, 0))
 
 
-TARGETS = dict(passthrough=passthrough_seeds, virtio_devices=virtio_devices_seeds, virtqueue=virtqueue_seeds, control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
+TARGETS = dict(passthrough=passthrough_seeds, vfio_kernel=passthrough_seeds, virtio_devices=virtio_devices_seeds, virtqueue=virtqueue_seeds, control=control_seeds, adisim=adisim_seeds, vfio_user_client=vfu_client_seeds, pvic_exec=pvic_seeds, platform_devices=platform_seeds, boot=boot_seeds)
 
 if __name__ == "__main__":
     for t in sys.argv[1:] or TARGETS:

@@ -61,6 +61,7 @@
 #include "devices/vfio-user/msg.h"
 #include "devices/vfio-user/protocol.h"
 #include "devices/vfio-user/version.h"
+#include "tests/fuzz/pt_model.h"
 #include "tests/fuzz/vfu_stream.h"
 #include "tests/unit/fake_vm.h"
 #include "vmm/irq_routing.h"
@@ -68,10 +69,6 @@
 #include "vmm/log.h"
 
 #define RAM_SIZE	(1 * MiB)
-#define RECORD		12
-#define CFG_SIZE	4096
-#define NR_IRQS		6
-#define IMS_INDEX	5
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
@@ -97,7 +94,7 @@ struct server {
 	int conn;
 	const u8 *s;			/* script */
 	size_t slen;
-	u8 cfg[CFG_SIZE];
+	u8 cfg[PT_MODEL_CFG_SIZE];
 	u8 bar0[0x4000], bar2[0x8000], bar4[0x1000];
 };
 
@@ -115,49 +112,6 @@ static u8 take(void)
 	return b;
 }
 
-static void put16(u8 *p, u16 v)
-{
-	memcpy(p, &v, 2);
-}
-
-static void put32(u8 *p, u32 v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void model_cfg(void)
-{
-	u8 *c = srv.cfg;
-
-	memset(c, 0, CFG_SIZE);
-	put16(c + PCI_VENDOR_ID, ADISIM_PCI_VENDOR_ID);
-	put16(c + PCI_DEVICE_ID, ADISIM_PCI_DEVICE_ID);
-	put16(c + PCI_STATUS, PCI_STATUS_CAP_LIST);
-	put32(c + PCI_CLASS_REVISION, 0x08800001);
-	put32(c + PCI_BASE_ADDRESS_0, 0);
-	put32(c + PCI_BASE_ADDRESS_2, PCI_BASE_ADDRESS_MEM_TYPE_64);
-	put32(c + PCI_BASE_ADDRESS_4, 0);
-	c[PCI_INTERRUPT_PIN] = 1;
-	c[PCI_CAPABILITY_LIST] = 0x40;
-	/* MSI: 64-bit, per-vector masking, 4 vectors. */
-	c[0x40] = PCI_CAP_ID_MSI;
-	c[0x41] = 0x60;
-	put16(c + 0x42, PCI_MSI_FLAGS_64BIT | PCI_MSI_FLAGS_MASKBIT | 2 << 1);
-	/* MSI-X: 8 vectors, table at BAR4 + 0, PBA at BAR4 + 0x800. */
-	c[0x60] = PCI_CAP_ID_MSIX;
-	c[0x61] = 0x70;
-	put16(c + 0x62, 7);
-	put32(c + 0x64, 4);
-	put32(c + 0x68, 0x800 | 4);
-	/* Vendor specific (kept), then power management (hidden). */
-	c[0x70] = PCI_CAP_ID_VNDR;
-	c[0x71] = 0x80;
-	c[0x72] = 8;
-	c[0x80] = PCI_CAP_ID_PM;
-	c[0x81] = 0;
-	put32(c + 0x100, 0x00010001);	/* an extended capability: AER v1, last */
-}
-
 struct region_reply {
 	struct vfio_region_info info;
 	struct vfio_region_info_cap_sparse_mmap sparse;
@@ -168,7 +122,7 @@ static u8 *region_mem(u32 index, u64 *size)
 {
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
-		*size = CFG_SIZE;
+		*size = PT_MODEL_CFG_SIZE;
 		return srv.cfg;
 	case 0:
 		*size = sizeof(srv.bar0);
@@ -211,7 +165,7 @@ static int model_answer(const struct vfu_msg *m, u8 *out, size_t cap)
 	case VFIO_USER_DEVICE_GET_INFO: {
 		struct vfio_device_info di = {
 			.argsz = sizeof(di), .flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET,
-			.num_regions = VFIO_PCI_NUM_REGIONS, .num_irqs = NR_IRQS,
+			.num_regions = VFIO_PCI_NUM_REGIONS, .num_irqs = PT_MODEL_NR_IRQS,
 		};
 
 		memcpy(out, &di, 16);
@@ -251,14 +205,14 @@ static int model_answer(const struct vfu_msg *m, u8 *out, size_t cap)
 	}
 	case VFIO_USER_DEVICE_GET_IRQ_INFO: {
 		const struct vfio_irq_info *r = p;
-		static const u32 count[NR_IRQS] = { 1, 4, 8, 1, 1, 2048 };
 		struct vfio_irq_info ii;
 
-		if (m->len < sizeof(*r) || r->index >= NR_IRQS)
+		if (m->len < sizeof(*r) || r->index >= PT_MODEL_NR_IRQS)
 			return -EINVAL;
 		ii = (struct vfio_irq_info){ .argsz = sizeof(ii), .flags = VFIO_IRQ_INFO_EVENTFD,
-					     .index = r->index, .count = count[r->index] };
-		if (r->index == IMS_INDEX)
+					     .index = r->index,
+					     .count = pt_model__irq_count[r->index] };
+		if (r->index == PT_MODEL_IMS_INDEX)
 			ii.flags |= VFIO_IRQ_INFO_MASKABLE | VFIO_IRQ_INFO_NORESIZE;
 		memcpy(out, &ii, sizeof(ii));
 		return sizeof(ii);
@@ -391,82 +345,6 @@ static void make_socket(void)
 	atexit(remove_socket);
 }
 
-/* ---- the guest ---- */
-
-static struct passthrough *find_pt(struct fake_vm *f, struct device **dev)
-{
-	device_list__for_each(&f->vm.devices, d) {
-		if (!strncmp(d->name, "vfio-user", 9)) {
-			*dev = d;
-			return d->priv;
-		}
-	}
-	return NULL;
-}
-
-static struct pci_device *find_pdev(struct fake_vm *f)
-{
-	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {
-		struct pci_device *d = pci__device_at(f->vm.pci, s);
-
-		if (d && pci__cfg_get16(d, PCI_VENDOR_ID) == ADISIM_PCI_VENDOR_ID)
-			return d;
-	}
-	return NULL;
-}
-
-static void guest(struct fake_vm *f, u8 *ram, const u8 *data, size_t size)
-{
-	struct device *dev = NULL;
-	struct passthrough *pt = find_pt(f, &dev);
-	struct pci_device *d = find_pdev(f);
-
-	for (; size >= RECORD; data += RECORD, size -= RECORD) {
-		u32 a, v;
-		u16 x;
-		u64 ecam = d ? LAYOUT_PCI_ECAM_BASE + ((u64)d->slot << 15) : LAYOUT_PCI_ECAM_BASE;
-		const struct pci_bar *bar = d ? &d->bars[data[1] % 6] : NULL;
-
-		memcpy(&a, data + 2, 4);
-		memcpy(&v, data + 6, 4);
-		memcpy(&x, data + 10, 2);
-		switch (data[0] % 8) {
-		case 0:
-			fake_vm__mmio_write(f, ecam + a % 4096, v, 1u << (x % 3));
-			break;
-		case 1:
-			(void)fake_vm__mmio_read(f, ecam + a % 4096, 1u << (x % 3));
-			break;
-		case 2:
-			if (bar && bar->gpa != PCI_BAR_UNMAPPED && bar->size)
-				fake_vm__mmio_write(f, bar->gpa + a % bar->size, v, 1u << (x % 4));
-			break;
-		case 3:
-			if (bar && bar->gpa != PCI_BAR_UNMAPPED && bar->size)
-				(void)fake_vm__mmio_read(f, bar->gpa + a % bar->size, 1u << (x % 4));
-			break;
-		case 4:
-			if (pt && dev->ops->reset)
-				dev->ops->reset(dev);
-			break;
-		case 5:
-			if (pt)
-				passthrough__fail(pt, "fuzz");
-			break;
-		case 6:
-			if (pt) {
-				passthrough__remove(pt);
-				pt = NULL;
-				d = NULL;
-			}
-			break;
-		case 7:
-			memcpy(ram + a % (RAM_SIZE - 3), &v, 4);
-			break;
-		}
-	}
-}
-
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static struct fake_vm f;
@@ -489,7 +367,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	npatch = data[1];
 	data += 2;
 	size -= 2;
-	model_cfg();
+	pt_model__cfg(srv.cfg);
 	memset(srv.bar0, 0, sizeof(srv.bar0));
 	memset(srv.bar2, 0, sizeof(srv.bar2));
 	memset(srv.bar4, 0, sizeof(srv.bar4));
@@ -521,7 +399,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	/* A failure to connect would leave the server in accept(): a hang, reported. */
 	ret = passthrough__add_vfio_user(&f.vm, spec);
 	if (ret == 0)
-		guest(&f, ram, data, size);
+		pt_model__guest(&f, "vfio-user", ram, RAM_SIZE, data, size);
 	fake_vm__destroy(&f);	/* closes the client's socket: the server sees EOF */
 	pthread_join(thr, NULL);
 	irq_routing__set_test_ops(NULL, NULL);

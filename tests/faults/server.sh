@@ -161,7 +161,8 @@ dma_fault() {
 				"$TMP/h1.log"; then
 				why="the dead function does not read all-ones: $(grep "idle: dma 00:$slot.0 stopped" "$TMP/h1.log")"
 			elif wait_failed && unassign_b && healthy_a && leak_check "$before"; then
-				:
+				figures="$(sed -n "s/.*idle: dma 00:$slot.0 stopped after \([0-9]*\).*/\1/p" \
+					"$TMP/h1.log" | tail -n 1) descriptors done before; $figures"
 			fi
 		fi
 	fi

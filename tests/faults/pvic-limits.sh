@@ -17,7 +17,8 @@
 #   fault-gsi-exhaustion   two ADIs of 2048 each: KVM's 4096 routes (38 of them
 #                          the PC wiring) run out; ENOSPC past them
 #   fault-doorbell-flood   one vCPU floods the doorbell with valid and invalid
-#                          batches and command pages outside RAM while the
+#                          batches, command pages outside RAM and accesses of
+#                          the wrong size while the
 #                          other takes the ADI's interrupts; `imsvm stat`
 #                          answers meanwhile; the bad ones are counted and the
 #                          log stays small
@@ -300,26 +301,28 @@ flood() {
 	wait_end $name
 	done_line=$(grep '^pvic-flood: done' "$TMP/$name.log")
 	get() { echo "$done_line" | sed -n "s/.* $1 \([0-9]*\).*/\1/p"; }
-	invalid=$(get invalid) efault=$(get efault) bad=$(get baddoorbell)
+	invalid=$(get invalid) efault=$(get efault) bad=$(get baddoorbell) badacc=$(get badaccess)
 	counted_inval=0
 	for c in EOPNOTSUPP EPROTO EINVAL ENODEV; do
 		counted_inval=$((counted_inval + $(json_nth "$TMP/flood.stat" $c 1)))
 	done
 	counted_efault=$(json_nth "$TMP/flood.stat" EFAULT 1)
 	counted_bad=$(sed -n 's/.* \([0-9]*\) bad doorbells.*/\1/p' "$TMP/$name.log")
+	counted_badacc=$(sed -n 's/.* \([0-9]*\) bad accesses.*/\1/p' "$TMP/$name.log")
 	info "$name: ${done_line#pvic-flood: done }; $answers stat answers during it" \
 		"(batches $b0 -> $b1); counted: $counted_inval invalid, $counted_efault EFAULT," \
-		"$counted_bad bad doorbells; log $(wc -l <"$TMP/$name.log") lines; before:" \
+		"$counted_bad bad doorbells, $counted_badacc bad accesses; log $(wc -l <"$TMP/$name.log") lines; before:" \
 		"$(brief "$before"); after: $(brief "$after")"
 	if ! guest_ok $name; then
 		fail $name "status $st: $(why $name)"
 	elif [ -z "$b1" ] || [ "$b1" -le "$b0" ]; then
 		fail $name "no batch ran between $answers stat answers: not concurrent"
 	elif [ "$counted_inval" != "$invalid" ] || [ "$counted_efault" != "$efault" ] ||
-	     [ "$counted_bad" != "$bad" ]; then
-		fail $name "the guest sent $invalid invalid, $efault EFAULT, $bad bad doorbells;" \
-			"imsvm counted $counted_inval, $counted_efault, $counted_bad"
-	elif ! w=$(warn_ok $name 2 $((efault + bad))); then
+	     [ "$counted_bad" != "$bad" ] || [ "$counted_badacc" != "$badacc" ]; then
+		fail $name "the guest sent $invalid invalid, $efault EFAULT, $bad bad doorbells," \
+			"$badacc bad accesses; imsvm counted $counted_inval, $counted_efault," \
+			"$counted_bad, $counted_badacc"
+	elif ! w=$(warn_ok $name 3 $((efault + bad + badacc))); then
 		fail $name "$w"
 	elif ! w=$(proc_compare "$before" "$after" $RSS_SLACK); then
 		fail $name "leaked: $w"

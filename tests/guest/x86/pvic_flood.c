@@ -3,8 +3,8 @@
  * A guest floods the PV-IC doorbell (tests/faults/pvic-limits.sh): CPU 1
  * rings it in a tight loop with valid batches (QUERY_ADI, ALLOC then FREE),
  * invalid ones (unknown op, wrong sequence number, bad count, unknown ADI),
- * command pages outside RAM or straddling its end, and doorbell values
- * other than RING, checking every answer; meanwhile CPU 0 raises IMS
+ * command pages outside RAM or straddling its end, doorbell values other
+ * than RING and accesses of the wrong size, checking every answer; meanwhile CPU 0 raises IMS
  * entries of the ADI and expects each interrupt, once. Afterwards the
  * guest still allocates and receives interrupts, and the flood left no
  * handle behind.
@@ -18,7 +18,7 @@
 #include "x86/pvh.h"
 
 #define LIVE		8u	/* vectors live across the flood: IMS 0..7, 0x40.. on CPU 0 */
-#define KINDS		8u
+#define KINDS		9u
 
 static struct pvic p;
 static struct pa_adi adis[PA_MAX_ADIS];
@@ -29,7 +29,7 @@ static volatile bool stop;
 
 /* What the flood sent, by outcome; wrong counts answers other than expected. */
 static struct {
-	u64 valid, invalid, efault, bad_doorbell, wrong, rounds;
+	u64 valid, invalid, efault, bad_doorbell, bad_access, wrong, rounds;
 } fl;
 
 static void expect(bool ok, u32 kind, int got)
@@ -124,6 +124,19 @@ static void flood_one(u32 r)
 		fl.bad_doorbell++;
 		expect((int)pvic_reg(&p, PVIC_REG_LAST_STATUS) == st, 7, st);
 		break;
+	case 8: {
+		/* Only aligned 4-byte accesses: a 2-byte doorbell and a torn read are refused. */
+		volatile u8 *bar = (volatile u8 *)p.regs;
+		u32 v;
+
+		st = (int)pvic_reg(&p, PVIC_REG_LAST_STATUS);
+		*(volatile u16 *)(bar + PVIC_REG_DOORBELL) = PVIC_DOORBELL_RING;
+		v = *(volatile u32 *)(bar + PVIC_REG_MAGIC + 2);
+		fl.bad_access += 2;
+		expect(v == 0xffffffffu && (int)pvic_reg(&p, PVIC_REG_LAST_STATUS) == st, 8,
+		       (int)v);
+		break;
+	}
 	}
 }
 
@@ -207,8 +220,8 @@ int main(int argc, char **argv)
 	WRITE_ONCE(stop, true);
 	report(on_cpu_wait(1), "the flooding CPU stopped");
 	snprintf(line, sizeof(line), "pvic-flood: done rounds %lu valid %lu invalid %lu efault %lu "
-		 "baddoorbell %lu wrong %lu irqs %u/%u", fl.rounds, fl.valid, fl.invalid, fl.efault,
-		 fl.bad_doorbell, fl.wrong, delivered, raised);
+		 "baddoorbell %lu badaccess %lu wrong %lu irqs %u/%u", fl.rounds, fl.valid,
+		 fl.invalid, fl.efault, fl.bad_doorbell, fl.bad_access, fl.wrong, delivered, raised);
 	printf("%s\n", line);
 	report(fl.rounds > 0, "%lu rounds of %u kinds of doorbell", fl.rounds, KINDS);
 	report(fl.wrong == 0, "every doorbell answered as expected (%lu not)", fl.wrong);

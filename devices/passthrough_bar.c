@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/layout.h"
 #include "vmm/log.h"
 #include "vmm/mem_slots.h"
 #include "vmm/vm.h"
@@ -166,6 +167,15 @@ static int setup_bar(struct passthrough *pt, struct pt_bar *bar)
 		return 0;
 	}
 	bar->region_size = r.size;
+	/*
+	 * Larger than the largest window cannot be placed; refused before it is
+	 * rounded up (a size above 2^63 has no power of two to round to).
+	 */
+	if (r.size > LAYOUT_PCI_MMIO64_SIZE) {
+		pr_err("%s: BAR%u of %llu bytes is larger than any BAR window", pt->name,
+		       bar->index, (unsigned long long)r.size);
+		return -EINVAL;
+	}
 	if (bar->kind == PCI_BAR_IO) {
 		if (r.size > 256) {
 			pr_err("%s: I/O BAR%u of %llu bytes", pt->name, bar->index,

@@ -4,10 +4,14 @@
  * reads, writes, flush, GET_ID, read-only enforcement, and what the guest
  * gets when the image file fails a request: a short write at the file size
  * limit (RLIMIT_FSIZE stands in for a full file system: the part that fits
- * is written, the rest fails), an image that shrank under the disk.
+ * is written, the rest fails), an image that shrank under the disk. Each
+ * on both engines (io_uring and aio=sync), and the fall-back to the
+ * synchronous one on a host without io_uring.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -58,16 +62,26 @@ static u8 blk_request(struct drv *v, u32 type, u64 sector, u32 len, bool data_in
 	return *status;
 }
 
-Test(virtio_blk, requests_and_read_only)
+/*
+ * Each test runs on both engines: @aio is "" (io_uring, where the host has
+ * it) or ",aio=sync".
+ */
+static void init_disk(const char *opts, const char *aio)
 {
-	char spec[96];
+	char spec[128];
+
+	snprintf(spec, sizeof(spec), "%s%s%s", img, opts, aio);
+	cr_assert_eq(virtio_blk__init(&f.vm, spec), 0, "--disk %s", spec);
+}
+
+static void requests_and_read_only(const char *aio)
+{
 	struct drv v;
 	u8 sec[512];
 	int fd;
 
 	make_image();
-	snprintf(spec, sizeof(spec), "%s,ro,serial=unit", img);
-	cr_assert_eq(virtio_blk__init(&f.vm, spec), 0);
+	init_disk(",ro,serial=unit", aio);
 	drv_init(&v, 0x1042, 0, 0x100000);
 	/* capacity in the device config */
 	cr_assert_eq(rd(&v, VIRTIO_PCI_DEVCFG_OFF, 8), 16);
@@ -95,24 +109,32 @@ Test(virtio_blk, requests_and_read_only)
 	unlink(img);
 }
 
-Test(virtio_blk, write_and_flush)
+static void write_flush_discard(const char *aio)
 {
+	struct virtio_blk_discard_write_zeroes *d = (void *)(ram + 0x300000);
 	struct drv v;
 	u8 sec[512];
 	int fd;
 
 	make_image();
-	cr_assert_eq(virtio_blk__init(&f.vm, img), 0);
+	init_disk("", aio);
 	drv_init(&v, 0x1042, 0, 0x100000);
-	drv_start(&v, 1, 1u << VIRTIO_BLK_F_FLUSH);
+	drv_start(&v, 1, 1u << VIRTIO_BLK_F_FLUSH | 1u << VIRTIO_BLK_F_DISCARD);
 	memset(ram + 0x300000, 'w', 512);
 	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_OUT, 5, 512, false, 1), VIRTIO_BLK_S_OK);
 	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_FLUSH, 0, 0, false, 2), VIRTIO_BLK_S_OK);
 	fd = open(img, O_RDONLY);
 	cr_assert_eq(pread(fd, sec, 512, 5 * 512), 512);
-	close(fd);
 	cr_assert_eq(sec[0], 'w');
 	cr_assert_eq(sec[511], 'w');
+	*d = (struct virtio_blk_discard_write_zeroes){ .sector = 8, .num_sectors = 8 };
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_DISCARD, 0, sizeof(*d), false, 3),
+		     VIRTIO_BLK_S_OK);
+	cr_assert_eq(pread(fd, sec, 512, 8 * 512), 512);
+	cr_assert_eq(sec[0], 0, "a discarded sector reads zeros");
+	cr_assert_eq(pread(fd, sec, 512, 7 * 512), 512);
+	cr_assert_eq(sec[0], 'H', "the sector before it is untouched");
+	close(fd);
 	unlink(img);
 }
 
@@ -146,7 +168,7 @@ static struct virtio_blk_stats disk_stats(void)
  * IOERR, the part that fitted is in the file, the failure is counted as an
  * error of the image file, and once the limit is lifted the same write works.
  */
-Test(virtio_blk, short_write_at_the_file_size_limit)
+static void short_write_at_the_file_size_limit(const char *aio)
 {
 	struct rlimit rl, lim;
 	struct virtio_blk_stats st;
@@ -155,10 +177,13 @@ Test(virtio_blk, short_write_at_the_file_size_limit)
 	int fd;
 
 	make_sparse_image(128);			/* 64 KiB */
-	cr_assert_eq(virtio_blk__init(&f.vm, img), 0);
+	init_disk("", aio);
 	drv_init(&v, 0x1042, 0, 0x100000);
 	drv_start(&v, 1, 0);
-	/* No SIG_IGN for SIGXFSZ: whichever thread writes, imsvm must not die of it. */
+	/*
+	 * No SIG_IGN for SIGXFSZ: whichever thread writes (the disk's own with
+	 * aio=sync), imsvm must not die of it.
+	 */
 	cr_assert_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
 	lim = rl;
 	lim.rlim_cur = 40960;			/* sector 80 */
@@ -198,13 +223,13 @@ Test(virtio_blk, short_write_at_the_file_size_limit)
 }
 
 /* An image cut short under a running disk: a read past its new end fails, counted. */
-Test(virtio_blk, read_past_a_shrunk_image)
+static void read_past_a_shrunk_image(const char *aio)
 {
 	struct virtio_blk_stats st;
 	struct drv v;
 
 	make_sparse_image(64);
-	cr_assert_eq(virtio_blk__init(&f.vm, img), 0);
+	init_disk("", aio);
 	drv_init(&v, 0x1042, 0, 0x100000);
 	drv_start(&v, 1, 0);
 	cr_assert_eq(truncate(img, 4096), 0);
@@ -213,5 +238,41 @@ Test(virtio_blk, read_past_a_shrunk_image)
 	st = disk_stats();
 	cr_assert_eq(st.io_errors, 1);
 	cr_assert_eq(st.reads, 2);
+	unlink(img);
+}
+
+#define BOTH_ENGINES(name)						\
+	Test(virtio_blk, name) { name(""); }				\
+	Test(virtio_blk, name##_sync) { name(",aio=sync"); }
+
+BOTH_ENGINES(requests_and_read_only)
+BOTH_ENGINES(write_flush_discard)
+BOTH_ENGINES(short_write_at_the_file_size_limit)
+BOTH_ENGINES(read_past_a_shrunk_image)
+
+/*
+ * A host without io_uring (here: a filter that makes io_uring_setup fail
+ * with ENOSYS, as an old kernel or a container's seccomp profile would):
+ * the disk comes up on the synchronous engine and works.
+ */
+Test(virtio_blk, no_io_uring_falls_back_to_synchronous_io)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	struct drv v;
+
+	cr_assert_not_null(ctx);
+	cr_assert_eq(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_setup), 0), 0);
+	cr_assert_eq(seccomp_load(ctx), 0);
+	seccomp_release(ctx);
+	make_image();
+	init_disk("", "");
+	drv_init(&v, 0x1042, 0, 0x100000);
+	drv_start(&v, 1, 0);
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_IN, 3, 512, true, 1), VIRTIO_BLK_S_OK);
+	cr_assert_eq(ram[0x300000], 'D');
+	memset(ram + 0x300000, 'n', 512);
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_OUT, 2, 512, false, 2), VIRTIO_BLK_S_OK);
+	cr_assert_eq(blk_request(&v, VIRTIO_BLK_T_IN, 2, 512, true, 3), VIRTIO_BLK_S_OK);
+	cr_assert_eq(ram[0x300000 + 511], 'n');
 	unlink(img);
 }

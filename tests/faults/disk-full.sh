@@ -9,6 +9,8 @@
 # FREE_PAGES pages (7 chunks and half of the 8th) in both:
 #   disk-full-*   the image on a 1 MiB tmpfs that a filler file fills to the
 #                 last FREE_PAGES pages (ENOSPC); room: the filler is deleted
+#   disk-sync-*   the same with `--disk ...,aio=sync`: the synchronous engine
+#                 (hosts without io_uring), where the disk's thread writes
 #   disk-fsize-*  the image in the scratch directory, imsvm under a file size
 #                 limit (prlimit --fsize, soft limit only: EFBIG); room: the
 #                 limit is lifted.
@@ -53,12 +55,12 @@ skip_all() {
 
 for f in "$IMSVM" "$GUEST"; do
 	if [ ! -e "$f" ]; then
-		skip_all "disk-full disk-fsize" "$f not built (make)"
+		skip_all "disk-full disk-sync disk-fsize" "$f not built (make)"
 		exit 0
 	fi
 done
 if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	skip_all "disk-full disk-fsize" "no /dev/kvm on this machine"
+	skip_all "disk-full disk-sync disk-fsize" "no /dev/kvm on this machine"
 	exit 0
 fi
 
@@ -114,7 +116,8 @@ wait_guest() {
 	grep -q "$1" "$log" 2>/dev/null && alive
 }
 
-# scenario N IMG FREE LIMIT NOSPACE ERRTEXT: the guest on IMG, tests named
+# scenario N IMG FREE LIMIT NOSPACE ERRTEXT: the guest on IMG (a --disk
+# spec: the image and maybe ,aio=sync), tests named
 # N-*. FREE (shell code) makes room once the guest is full; LIMIT, if not
 # empty, is the file size limit put on imsvm once its guest runs (its guest
 # RAM is a memfd bigger than the limit); NOSPACE: the errors count as no
@@ -227,24 +230,39 @@ scenario() {
 	failed=$((failed | failed_before))
 }
 
-# ---- disk-full: a tmpfs with FREE_PAGES pages free --------------------------
-if [ "$(id -u)" != 0 ]; then
-	skip_all disk-full "needs root to mount a small tmpfs"
-elif ! mount -t tmpfs -o size=1m,nr_inodes=16 disk-full "$FS" 2>"$TMP/mount.err"; then
-	skip_all disk-full "cannot mount a tmpfs: $(head -n 1 "$TMP/mount.err")"
-else
-	mounted=1
-	# A 16 MiB sparse image, and a filler taking all but FREE_PAGES pages.
+# fill_tmpfs: a fresh 16 MiB sparse image on the tmpfs, and a filler taking
+# all but FREE_PAGES pages; 1 and $why when that cannot be.
+fill_tmpfs() {
+	rm -f "$FS/disk.img" "$FS/filler"
 	dd if=/dev/zero of="$FS/disk.img" bs=1048576 count=0 seek=16 2>/dev/null
 	dd if=/dev/zero of="$FS/filler" bs=4096 2>/dev/null
 	pages=$(($(wc -c <"$FS/filler") / 4096))
 	dd if=/dev/zero of="$FS/filler" bs=4096 seek=$((pages - FREE_PAGES)) count=0 2>/dev/null
 	free_kib=$(df -k "$FS" | awk 'NR == 2 { print $4 }')
-	if [ "$free_kib" != $((FREE_PAGES * 4)) ]; then
-		skip_all disk-full "the tmpfs has $free_kib KiB free after the filler, not $((FREE_PAGES * 4))"
-	else
+	why="the tmpfs has $free_kib KiB free after the filler, not $((FREE_PAGES * 4))"
+	[ "$free_kib" = $((FREE_PAGES * 4)) ]
+}
+
+# ---- disk-full, disk-sync: a tmpfs with FREE_PAGES pages free ---------------
+# disk-sync: the same with aio=sync, the engine of hosts without io_uring
+# (the disk's own thread writes: the short write and ENOSPC meet it there).
+if [ "$(id -u)" != 0 ]; then
+	skip_all "disk-full disk-sync" "needs root to mount a small tmpfs"
+elif ! mount -t tmpfs -o size=1m,nr_inodes=16 disk-full "$FS" 2>"$TMP/mount.err"; then
+	skip_all "disk-full disk-sync" "cannot mount a tmpfs: $(head -n 1 "$TMP/mount.err")"
+else
+	mounted=1
+	if fill_tmpfs; then
 		scenario disk-full "$FS/disk.img" 'rm -f "$FS/filler"' "" all \
 			"No space left on device"
+	else
+		skip_all disk-full "$why"
+	fi
+	if fill_tmpfs; then
+		scenario disk-sync "$FS/disk.img,aio=sync" 'rm -f "$FS/filler"' "" all \
+			"No space left on device"
+	else
+		skip_all disk-sync "$why"
 	fi
 fi
 

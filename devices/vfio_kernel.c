@@ -270,6 +270,45 @@ static int k_device_info(void *b, struct vfio_device_info *out)
 	return kioctl(d->device, VFIO_DEVICE_GET_INFO, out) < 0 ? -errno : 0;
 }
 
+/*
+ * The sparse-mmap capability of @ri's chain (@len bytes the kernel filled),
+ * its areas copied to @out: 1, 0 when the chain has none, -EPROTO when the
+ * chain points outside the buffer or the areas do not fit in it. Read with
+ * memcpy: nothing in the chain is promised to be aligned.
+ */
+static int find_sparse_mmap(const struct vfio_region_info *ri, u32 len, struct pt_region *out)
+{
+	const u8 *base = (const u8 *)ri;
+	u32 off = (ri->flags & VFIO_REGION_INFO_FLAG_CAPS) ? ri->cap_offset : 0;
+	unsigned int hops = 0;
+
+	while (off) {
+		struct vfio_region_info_cap_sparse_mmap s;
+		struct vfio_info_cap_header h;
+
+		if (off < sizeof(*ri) || off > len || len - off < sizeof(h) || ++hops > 64)
+			return -EPROTO;
+		memcpy(&h, base + off, sizeof(h));
+		if (h.id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
+			if (len - off < sizeof(s))
+				return -EPROTO;
+			memcpy(&s, base + off, sizeof(s));
+			if (s.nr_areas > (len - off - sizeof(s)) / sizeof(*out->areas))
+				return -EPROTO;
+			out->areas = calloc(s.nr_areas ? s.nr_areas : 1, sizeof(*out->areas));
+			if (!out->areas)
+				return -ENOMEM;
+			memcpy(out->areas, base + off + sizeof(s), s.nr_areas * sizeof(*out->areas));
+			out->nr_areas = s.nr_areas;
+			return 1;
+		}
+		if (h.next && h.next <= off)
+			return -EPROTO;		/* a loop */
+		off = h.next;
+	}
+	return 0;
+}
+
 static int k_region_info(void *b, u32 index, struct pt_region *out)
 {
 	struct vfio_kdev *d = b;
@@ -279,7 +318,8 @@ static int k_region_info(void *b, u32 index, struct pt_region *out)
 
 	memset(out, 0, sizeof(*out));
 	out->fd = -1;
-	for (;;) {
+	/* Ask small first; the reply's argsz says what the caps need (3 more asks at most). */
+	for (unsigned int tries = 0;; tries++) {
 		struct vfio_region_info *n = realloc(ri, argsz);
 
 		if (!n) {
@@ -295,7 +335,7 @@ static int k_region_info(void *b, u32 index, struct pt_region *out)
 			free(ri);
 			return ret;
 		}
-		if (ri->argsz <= argsz || ri->argsz > MAX_REGION_INFO)
+		if (ri->argsz <= argsz || ri->argsz > MAX_REGION_INFO || tries == 3)
 			break;
 		argsz = ri->argsz;
 	}
@@ -307,29 +347,20 @@ static int k_region_info(void *b, u32 index, struct pt_region *out)
 		d->region_known[index] = true;
 	}
 	if (ri->flags & VFIO_REGION_INFO_FLAG_MMAP) {
-		u32 off = (ri->flags & VFIO_REGION_INFO_FLAG_CAPS) ? ri->cap_offset : 0;
+		int found = find_sparse_mmap(ri, argsz, out);
 
-		/* The kernel's chain: find the sparse-mmap capability if any. */
-		while (off && off + sizeof(struct vfio_info_cap_header) <= argsz) {
-			struct vfio_info_cap_header *h = (void *)((u8 *)ri + off);
-
-			if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
-				struct vfio_region_info_cap_sparse_mmap *s = (void *)h;
-
-				out->areas = calloc(s->nr_areas ? s->nr_areas : 1,
-						    sizeof(*out->areas));
-				if (out->areas) {
-					memcpy(out->areas, s->areas,
-					       s->nr_areas * sizeof(*out->areas));
-					out->nr_areas = s->nr_areas;
-				}
-				break;
-			}
-			if (h->next <= off)
-				break;
-			off = h->next;
+		if (found == -ENOMEM) {
+			free(ri);
+			return -ENOMEM;
 		}
-		if (!out->areas) {
+		if (found < 0) {
+			/* A chain we cannot trust: the region traps rather than guess. */
+			pr_warn("vfio %s: region %u: malformed capability chain: not mapped", d->bdf,
+				index);
+			free(ri);
+			return 0;
+		}
+		if (!found) {
 			out->areas = calloc(1, sizeof(*out->areas));
 			if (out->areas) {
 				out->areas[0].size = ri->size;

@@ -201,6 +201,9 @@ static int k_ioctl(int fd, unsigned long req, unsigned long a)
 	u8 ctl = take();
 	int ret;
 
+	/* An fd the kernel returns is a new one, or an error: never some other number. */
+	if (req == VFIO_GROUP_GET_DEVICE_FD && ctl % 8 != 5)
+		ctl = 0;
 	switch (ctl % 8) {
 	case 5:
 		ret = take();

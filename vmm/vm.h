@@ -102,8 +102,10 @@ struct vm {
 /*
  * Lifecycle (vmm/vm.c). vm__build() brings the VM up step by step and starts
  * the vCPUs; on failure it logs which step failed and leaves @vm for
- * vm__destroy(). vm__run() waits for the VM to stop and returns the process
- * exit status. vm__destroy() stops and joins every thread and closes every fd.
+ * vm__destroy(). A stop signal during start-up cuts it short: it returns 0
+ * without starting the vCPUs, and vm__run() reports the signal. vm__run()
+ * waits for the VM to stop and returns the process exit status.
+ * vm__destroy() stops and joins every thread and closes every fd.
  */
 int __must_check vm__build(struct vm *vm, const struct vm_config *cfg);
 int vm__run(struct vm *vm);

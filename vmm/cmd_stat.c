@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* `imsvm stat NAME`: exits per vCPU, memory, uptime, PV-IC counters per ADI. */
+/* `imsvm stat NAME`: exits per vCPU, memory, uptime, PV-IC counters per ADI, disks. */
 #include <string.h>
 
 #include "vmm/cli.h"
@@ -14,6 +14,7 @@ void cmd__usage_stat(FILE *f)
 	      "  memory: guest RAM, guest pages resident, imsvm's RSS and fds\n"
 	      "  per ADI: PV-IC vectors allocated/freed, live, retargets, masks,\n"
 	      "  unmasks, remapping faults, errors by code\n"
+	      "  per disk: requests, errors (from the image file, no space)\n"
 	      "--json prints the socket's result object (docs/control-api.md).\n", f);
 }
 
@@ -117,6 +118,26 @@ static void print_pvic(json_object *r)
 	}
 }
 
+/* One line per virtio-blk disk; nothing without disks. */
+static void print_disks(json_object *r)
+{
+	json_object *disks;
+
+	if (!json_object_object_get_ex(r, "disks", &disks) || !disks ||
+	    !json_object_array_length(disks))
+		return;
+	printf("\n%-12s %9s %9s %8s %8s %7s %9s %8s\n", "DISK", "READS", "WRITES", "FLUSHES",
+	       "DISCARDS", "ERRORS", "IO_ERRORS", "NO_SPACE");
+	for (size_t i = 0; i < json_object_array_length(disks); i++) {
+		json_object *d = json_object_array_get_idx(disks, i);
+
+		printf("%-12s %9s %9s %8s %8s %7s %9s %8s\n", cmd__str(d, "name"),
+		       cmd__str(d, "reads"), cmd__str(d, "writes"), cmd__str(d, "flushes"),
+		       cmd__str(d, "discards"), cmd__str(d, "errors"), cmd__str(d, "io_errors"),
+		       cmd__str(d, "no_space"));
+	}
+}
+
 static void print_stat(const struct cmd_opts *o, json_object *r)
 {
 	json_object *mem;
@@ -137,6 +158,7 @@ static void print_stat(const struct cmd_opts *o, json_object *r)
 	}
 	print_vcpus(r);
 	print_pvic(r);
+	print_disks(r);
 }
 
 int cmd__stat(int argc, char **argv)

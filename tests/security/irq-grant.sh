@@ -53,14 +53,14 @@ json_sum() {
 }
 
 first_fail() {
-	{ grep -m1 '^FAIL' "$TMP/$1.log" || grep -m1 -i 'error' "$TMP/$1.log"; } | tr -d '\r'
+	{ grep -a -m1 '^FAIL' "$TMP/$1.log" || grep -a -m1 -i 'error' "$TMP/$1.log"; } | tr -d '\r'
 }
 
 # check NAME: the VM passed, and the simulator shows nothing left bound and
 # the stale eventfds written.
 check() {
 	name=$1
-	if [ "$st" != 0 ] || ! grep -q 'EXIT: STATUS=0' "$TMP/$name.log"; then
+	if [ "$st" != 0 ] || ! grep -aq 'EXIT: STATUS=0' "$TMP/$name.log"; then
 		fail "$name" "status $st: $(first_fail "$name")"
 		[ -n "${V:-}" ] && cat "$TMP/$name.log"
 		return

@@ -40,7 +40,7 @@ run() {
 }
 
 first_fail() {
-	{ grep -m1 '^FAIL' "$TMP/$1.log" || grep -m1 -i 'error' "$TMP/$1.log"; } | tr -d '\r'
+	{ grep -a -m1 '^FAIL' "$TMP/$1.log" || grep -a -m1 -i 'error' "$TMP/$1.log"; } | tr -d '\r'
 }
 
 # refused NAME KIND: the guest's own count of refusals ("sec: refused virtio N pvic M").
@@ -58,13 +58,13 @@ needs_reset_total() {
 check_vm() {
 	name=$1
 	log=$TMP/$name.log
-	if [ "$st" != 0 ] || ! grep -q 'EXIT: STATUS=0' "$log"; then
+	if [ "$st" != 0 ] || ! grep -aq 'EXIT: STATUS=0' "$log"; then
 		fail "$name" "status $st: $(first_fail "$name")"
 		[ -n "${V:-}" ] && cat "$log"
 		return 1
 	fi
-	if grep -qE 'Sanitizer|runtime error|SIGSEGV|seccomp:' "$log"; then
-		fail "$name" "$(grep -m1 -E 'Sanitizer|runtime error|SIGSEGV|seccomp:' "$log")"
+	if grep -aqE 'Sanitizer|runtime error|SIGSEGV|seccomp:' "$log"; then
+		fail "$name" "$(grep -a -m1 -E 'Sanitizer|runtime error|SIGSEGV|seccomp:' "$log")"
 		return 1
 	fi
 	v=$(refused "$name" virtio)
@@ -93,9 +93,9 @@ tap=$(echo "$tap" | cut -c1-15)
 run sec-ram-virtio-net --rng --disk "$TMP/disk.img" --console virtio \
 	--net "tap,ifname=$tap" --vfio-user "$TMP/fd.sock" \
 	--cmdline "expect.blk expect.console expect.rng expect.net expect.adi expect.pvic"
-if [ "$st" = 1 ] && grep -q -i 'tap\|tun' "$TMP/sec-ram-virtio-net.log" &&
-   ! grep -q 'EXIT: STATUS' "$TMP/sec-ram-virtio-net.log"; then
-	skip sec-ram-virtio-net "no tap device: $(grep -m1 -i 'tap\|tun' "$TMP/sec-ram-virtio-net.log")"
+if [ "$st" = 1 ] && grep -aq -i 'tap\|tun' "$TMP/sec-ram-virtio-net.log" &&
+   ! grep -aq 'EXIT: STATUS' "$TMP/sec-ram-virtio-net.log"; then
+	skip sec-ram-virtio-net "no tap device: $(grep -a -m1 -i 'tap\|tun' "$TMP/sec-ram-virtio-net.log")"
 	kill "$sim_pid" 2>/dev/null
 	start_sim fd2 || true
 	run sec-ram-virtio --rng --disk "$TMP/disk.img" --console virtio \
@@ -109,11 +109,11 @@ else
 fi
 kill "$sim_pid" 2>/dev/null
 # The ADI part of that run, on its own line.
-if grep -q '^PASS: adi: after a reset' "$TMP/$vmlog.log" &&
-   ! grep -q '^FAIL: adi' "$TMP/$vmlog.log"; then
+if grep -aq '^PASS: adi: after a reset' "$TMP/$vmlog.log" &&
+   ! grep -aq '^FAIL: adi' "$TMP/$vmlog.log"; then
 	pass sec-ram-adi-fd
 else
-	fail sec-ram-adi-fd "$(grep -m1 '^FAIL: adi' "$TMP/$vmlog.log" || echo 'ADI cases did not run')"
+	fail sec-ram-adi-fd "$(grep -a -m1 '^FAIL: adi' "$TMP/$vmlog.log" || echo 'ADI cases did not run')"
 fi
 
 # ---- the ADI again, guest RAM reached by DMA messages served by imsvm ----

@@ -422,6 +422,15 @@ Test(pvic, bind_failure_fails_the_run_and_counts_a_fault)
 	cr_assert_eq(alloc_n(ADI_A, 1, 0), -ENODEV);
 	fb.fail_bind = -EPROTO + 1000;		/* anything unexpected */
 	cr_assert_eq(alloc_n(ADI_A, 1, 0), -EIO);
+	/* The device's EINVAL (a server out of fds) is not the guest's: EIO. */
+	fb.fail_bind = -EINVAL;
+	cr_assert_eq(alloc_n(ADI_A, 2, 0), -EIO);
+	cr_assert_eq(pg.e[1].status, -EIO);
+	cr_assert_eq(core.adi[0].cnt.errors[PVIC_ERR_EINVAL], 0);
+	fb.fail_bind = -EPERM;
+	cr_assert_eq(alloc_n(ADI_A, 1, 0), -EIO);
+	fb.fail_bind = -EBUSY;
+	cr_assert_eq(alloc_n(ADI_A, 1, 0), -EBUSY, "the device refused the handle as in use");
 }
 
 Test(pvic, commit_failure_undoes_everything)

@@ -32,6 +32,24 @@ int pvic__status(int err)
 	}
 }
 
+/*
+ * A device-side refusal as the guest sees it. Codes that would describe the
+ * guest's own entry (EINVAL: a field out of range, ENOENT, EPERM, ...) are
+ * EIO when the device said them: the entry was fine, the device's host side
+ * failed it (a vfio-user server out of fds answers SET_IRQS with EINVAL).
+ */
+static int device_status(int err)
+{
+	int st = pvic__status(err);
+
+	switch (st) {
+	case -EPERM: case -ENOENT: case -EFAULT: case -EINVAL: case -EPROTO: case -ECANCELED:
+		return -EIO;
+	default:
+		return st;
+	}
+}
+
 void pvic__trace_entry(const struct pvic_batch *b, const struct pvic_entry *e)
 {
 	u32 id = b->adi->id;
@@ -251,8 +269,15 @@ static void alloc_bind(struct pvic_batch *b, struct alloc_state *st, int *first_
 			ret = c->ops->host_bind(c->be, b->adi->dev, st[i].handle, j - i, efds, msgs);
 		else
 			ret = c->ops->bind(c->be, b->adi->dev, st[i].handle, j - i, efds);
-		if (ret && ret != -EOPNOTSUPP)
+		if (ret && ret != -EOPNOTSUPP) {
 			b->adi->cnt.faults++;
+			pr_warn_ratelimited("pvic: ADI %02x:%02x.%x refused to bind handles "
+					    "%u..%u: %s (ALLOC gets %s)", PVIC_ADI_BUS(b->adi->id),
+					    PVIC_ADI_DEV(b->adi->id), PVIC_ADI_FN(b->adi->id),
+					    st[i].handle, st[j - 1].handle, strerror(-ret),
+					    pvic__err_name(device_status(ret)));
+		}
+		ret = ret ? device_status(ret) : 0;
 		for (k = i; k < j; k++) {
 			struct pvic_irte *irte = &c->irt.e[st[k].handle];
 

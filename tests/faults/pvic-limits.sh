@@ -14,6 +14,9 @@
 #                          guest asks for all: the soft limit is raised to the
 #                          hard one, the vectors that get no fd are refused
 #                          with EAGAIN (counted, logged rate-limited)
+#   fault-nofile-server    the same with the device server's limit (300): its
+#                          SET_IRQS refusals reach the guest as EIO, counted
+#                          as device faults, logged rate-limited
 #   fault-gsi-exhaustion   two ADIs of 2048 each: KVM's 4096 routes (38 of them
 #                          the PC wiring) run out; ENOSPC past them
 #   fault-doorbell-flood   one vCPU floods the doorbell with valid and invalid
@@ -37,7 +40,7 @@ O=${1:-${O:-build}}
 IMSVM=$O/imsvm
 SIM=$O/imsvm-adisim
 GUEST=$O/tests/guest/x86
-TESTS="fault-nofile-refused fault-nofile fault-gsi-exhaustion fault-doorbell-flood"
+TESTS="fault-nofile-refused fault-nofile fault-nofile-server fault-gsi-exhaustion fault-doorbell-flood"
 RSS_SLACK=8192		# KiB: guest pages the test touches are imsvm's RSS too (memfd)
 
 require_files -x pvic-limits "$IMSVM" "$SIM"
@@ -112,7 +115,7 @@ json_nth() {
 # The guest's own verdict and imsvm's: exit 0, no failed check, no handle live at exit.
 guest_ok() {
 	[ "$st" = 0 ] && grep -q 'EXIT: STATUS=0' "$TMP/$1.log" &&
-		! grep -q '^FAIL' "$TMP/$1.log" && ! grep 'pvic: adi ' "$TMP/$1.log" | grep -qv ' live 0 '
+		! grep -q '^FAIL' "$TMP/$1.log" && ! grep 'pvic: adi .*: live ' "$TMP/$1.log" | grep -qv ' live 0 '
 }
 
 # Warning lines of a log: rate-limited means at most 10 per call site plus
@@ -244,6 +247,25 @@ else
 	fi
 	kill "$sim_pid" 2>/dev/null
 fi
+
+# ---- fault-nofile-server ------------------------------------------------------
+# The device server's limit instead: the simulator (which does not raise its
+# own) can hold about 300 eventfds; SET_IRQS past them fails on its side.
+sh -c 'ulimit -n 300 && exec "$0" "$@"' "$SIM" --socket-path="$TMP/s.sock" \
+	>"$TMP/s.simlog" 2>&1 &
+spid=$!
+pids="$pids $spid"
+if ! wait_path "$TMP/s.sock" -S; then
+	fail fault-nofile-server "simulator did not start"
+elif exhaust fault-nofile-server "" 5 EIO 'pvic: ADI .* refused to bind handles' \
+	--vfio-user "$TMP/s.sock"; then
+	if grep -q 'pvic: adi .*: live .* faults 0 ' "$TMP/fault-nofile-server.log"; then
+		fail fault-nofile-server "the device's refusals are not counted as faults"
+	else
+		pass fault-nofile-server
+	fi
+fi
+kill "$spid" 2>/dev/null
 
 # ---- fault-gsi-exhaustion -----------------------------------------------------
 mkdir -p "$TMP/g"

@@ -139,6 +139,11 @@ static int install_signals(struct vm *vm)
 	vfu_client__set_abort_fd(abort_fd);
 	/* A closed console pipe is the UART's error to report, not a reason to die. */
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * A file size limit (ulimit -f) below guest RAM or a disk's writes must
+	 * fail that call with EFBIG, reported, not kill the VMM with SIGXFSZ.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 	sigemptyset(&sa.sa_mask);
 	signal_vm = vm;
 	for (size_t i = 0; i < ARRAY_SIZE(stop_signals); i++)
@@ -199,6 +204,9 @@ static int create_ram(struct vm *vm, u64 size)
 		return -errno;
 	if (ftruncate(fd, (off_t)size) < 0) {
 		ret = -errno;
+		if (ret == -EFBIG)
+			pr_err("guest RAM: %llu MiB is more than the file size limit (ulimit -f)",
+			       (unsigned long long)(size / MiB));
 		goto err_close;
 	}
 	/* NORESERVE: guest RAM is committed page by page as the guest touches it. */

@@ -8,7 +8,7 @@
  *
  * The server is a thread of the target on a listening socket. It models a
  * plausible device (the ADI simulator's IDs, a 4 KiB config space with MSI,
- * MSI-X, vendor-specific and PM capabilities, BAR0 16 KiB, BAR2 32 KiB (IMS,
+ * MSI-X, vendor-specific and PM capabilities, BAR0 16 KiB, BAR2 4 KiB (IMS,
  * sparse-mmap capability but no fd), BAR4 4 KiB (MSI-X table and PBA), the
  * PCI IRQ indexes and an IMS index of 2048) and lets the input decide, per
  * request, how to answer: as the model would, the model's answer with some
@@ -120,21 +120,17 @@ struct region_reply {
 
 static u8 *region_mem(u32 index, u64 *size)
 {
+	*size = pt_model__region_size(index);
 	switch (index) {
 	case VFIO_PCI_CONFIG_REGION_INDEX:
-		*size = PT_MODEL_CFG_SIZE;
 		return srv.cfg;
 	case 0:
-		*size = sizeof(srv.bar0);
 		return srv.bar0;
 	case 2:
-		*size = sizeof(srv.bar2);
 		return srv.bar2;
 	case 4:
-		*size = sizeof(srv.bar4);
 		return srv.bar4;
 	}
-	*size = 0;
 	return NULL;
 }
 
@@ -195,8 +191,8 @@ static int model_answer(const struct vfu_msg *m, u8 *out, size_t cap)
 				rr.sparse.header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
 				rr.sparse.header.version = 1;
 				rr.sparse.nr_areas = 2;
-				rr.area[0] = (struct vfio_region_sparse_mmap_area){ 0, 0x2000 };
-				rr.area[1] = (struct vfio_region_sparse_mmap_area){ 0x4000, 0x4000 };
+				rr.area[0] = (struct vfio_region_sparse_mmap_area){ 0, 0x800 };
+				rr.area[1] = (struct vfio_region_sparse_mmap_area){ 0x800, 0x800 };
 				len = sizeof(rr);
 			}
 		}

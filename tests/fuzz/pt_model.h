@@ -7,8 +7,8 @@
  * The model: the ADI simulator's IDs, a 4 KiB config space with MSI (64-bit,
  * maskable, 4 vectors) at 0x40, MSI-X (8 vectors, table at BAR4 + 0, PBA
  * at BAR4 + 0x800) at 0x60, vendor-specific at 0x70 (kept), PM at 0x80
- * (hidden), an extended capability at 0x100; BAR0 16 KiB, BAR2 32 KiB
- * (64-bit; IMS), BAR4 4 KiB; INTx pin A; IRQ indexes INTx 1, MSI 4,
+ * (hidden), an extended capability at 0x100; BAR0 16 KiB, BAR2 4 KiB
+ * (64-bit; IMS, 256 entries), BAR4 4 KiB; INTx pin A; IRQ indexes INTx 1, MSI 4,
  * MSI-X 8, ERR 1, REQ 1 and an IMS index (5) of 2048.
  *
  * Guest records, 12 bytes: op, sel, a (4), v (4), x (2)
@@ -46,7 +46,7 @@ static inline u64 pt_model__region_size(u32 index)
 	case 0:
 		return 0x4000;
 	case 2:
-		return 0x8000;
+		return 0x1000;	/* 256 IMS entries: --ims-mode=trap makes an eventfd each */
 	case 4:
 		return 0x1000;
 	}

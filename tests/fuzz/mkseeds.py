@@ -243,6 +243,31 @@ def virtio_devices_seeds():
         r += [ram_w(0x2000, 1 << 16), bar_w(dev, NOTIFY, 0, 2), rec(5, 0, 0, 0, 999)]
         write("virtio_devices", name, b"".join(r))
 
+    # Console (3) and net (4): queue q set up, one chain of (addr, len, flags), a kick.
+    def one_chain(dev, q, descs, extra_ram=(), after=()):
+        r = [rec(0, dev, 4, 6, 1),
+             bar_w(dev, ST, 0, 1), bar_w(dev, ST, 1, 1), bar_w(dev, ST, 3, 1),
+             bar_w(dev, GFSEL, 1, 4), bar_w(dev, GF, 1, 4), bar_w(dev, ST, 0xB, 1),
+             bar_w(dev, QSEL, q, 2), bar_w(dev, QSIZE, 16, 2),
+             bar_w(dev, QDESC, 0x1000, 4), bar_w(dev, QAVAIL, 0x2000, 4),
+             bar_w(dev, QUSED, 0x3000, 4), bar_w(dev, QEN, 1, 2), bar_w(dev, ST, 0xF, 1)]
+        for i, (addr, ln, fl) in enumerate(descs):
+            nxt = i + 1 if i + 1 < len(descs) else 0
+            r += [ram_w(0x1000 + 16 * i, addr), ram_w(0x1000 + 16 * i + 4, 0),
+                  ram_w(0x1000 + 16 * i + 8, ln),
+                  ram_w(0x1000 + 16 * i + 12, fl | (1 if nxt else 0) | nxt << 16)]
+        r += [ram_w(a, v) for a, v in extra_ram]
+        r += [ram_w(0x2000, 1 << 16), bar_w(dev, NOTIFY + 4 * q, q, 2)]
+        return b"".join(r + list(after) + [rec(5, 0, 0, 0, 999)])
+    write("virtio_devices", "console_tx", one_chain(3, 1, [(0x8000, 6, 0)],
+                                                     [(0x8000, 0x6c6c6568), (0x8004, 0x0a6f)]))
+    # virtio-net transmit: the 12-byte header, then a 60-byte broadcast frame.
+    write("virtio_devices", "net_tx", one_chain(4, 1, [(0x8000, 12, 0), (0x9000, 60, 0)],
+                                                [(0x9000, 0xffffffff), (0x9004, 0xffff)]))
+    # virtio-net receive: a posted buffer, then a 60-byte frame into the tap.
+    write("virtio_devices", "net_rx", one_chain(4, 0, [(0x8000, 1526, 2)],
+                                                after=[rec(6, 0, 0xffffffff, 0x08000000, 60)]))
+
 
 
 # ---- passthrough: flags, patches, server script, guest records ------------------

@@ -158,7 +158,8 @@ static void send_frame(u32 a, u32 v, u16 x)
 		memcpy(frame + i, &v, 4);
 	memcpy(frame, &a, 4);
 	if (psock >= 0)
-		(void)!send(psock, frame, len, MSG_DONTWAIT);
+		if (send(psock, frame, len, MSG_DONTWAIT) < 0 && getenv("FUZZ_VERBOSE"))
+			perror("virtio_devices: send into the tap");
 }
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
@@ -175,7 +176,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (!ram)
 			__builtin_trap();
 	}
-	log_level = LOG_ERR;	/* the guest's errors are expected: errors only */
+	log_level = getenv("FUZZ_VERBOSE") ? LOG_DEBUG : LOG_ERR;	/* errors only */
 	fake_vm__init(&f);
 	memset(ram, 0, RAM_SIZE);
 	snprintf(ro_spec, sizeof(ro_spec), "%s,ro,serial=fuzz-ro", img_ro);

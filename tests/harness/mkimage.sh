@@ -33,7 +33,8 @@ BUSYBOX=/bin/busybox
 MODULES=(irqbypass ccp kvm kvm-amd)
 
 # --- base layer ------------------------------------------------------------
-base_inputs=("$BUSYBOX" /bin/bash tests/harness/init tests/harness/mkimage.sh
+# prlimit (util-linux): tests set limits on a running imsvm (disk-full.sh).
+base_inputs=("$BUSYBOX" /bin/bash /usr/bin/prlimit tests/harness/init tests/harness/mkimage.sh
 	tests/harness/lib.sh "/boot/vmlinuz-$KVER")
 for m in "${MODULES[@]}"; do
 	base_inputs+=("$(modinfo -k "$KVER" -n "$m")")
@@ -49,6 +50,7 @@ if [ ! -f "$OUT/base.cpio" ] || [ "$(cat "$OUT/base.stamp" 2>/dev/null)" != "$st
 	mkdir -p "$root/usr/bin"
 	ln -s ../../bin/busybox "$root/usr/bin/env"
 	harness_copy_binary "$root" /bin/bash
+	harness_copy_binary "$root" /usr/bin/prlimit
 	for m in "${MODULES[@]}"; do
 		harness_copy_module "$KVER" "$m" "$root/lib/modules"
 	done

@@ -71,6 +71,17 @@ int control__make_dir(const char *dir)
 	/* Someone else's directory (a shared /tmp): our sockets do not go there. */
 	if (st.st_uid != geteuid())
 		return -EPERM;
+	/*
+	 * Ours, but others may write it and it is not sticky: another user
+	 * could unlink the socket and plant their own for our CLI to talk to
+	 * (found by tests/security/control-access.sh). A sticky one, as /tmp,
+	 * is fine: only we can remove what we put there.
+	 */
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+		pr_warn("control directory %s: mode %04o lets other users replace the socket",
+			dir, (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
 	return 0;
 }
 

@@ -18,6 +18,8 @@
 #                             the guest runs with a live device and the PV-IC
 #   fault-sigterm-hot-assign  SIGTERM while `imsvm assign` waits on a stopped
 #                             server (timeout=60000) and a healthy ADI runs
+#   fault-sigterm-stalled-vcpu  SIGTERM while a vCPU waits on a stopped server
+#                             (a doorbell write trapped to it, timeout=60000)
 #
 # Usage: tests/faults/sigterm.sh [BUILD_DIR]   (default: build). V=1 shows logs.
 # Needs /dev/kvm; without it every test is SKIPPED (make check runs this in
@@ -32,7 +34,7 @@ here=$(dirname "$0")
 . "$here/../lib/common.sh"
 . "$here/../lib/idle_vm.sh"
 
-TESTS="fault-sigterm-startup fault-sigterm-hot-assign"
+TESTS="fault-sigterm-startup fault-sigterm-hot-assign fault-sigterm-stalled-vcpu"
 require_files faults "$IMSVM" "$SIM" "$IDLE" "$DMA_GUEST"
 skip_without_kvm "$TESTS"
 scratch_dir faults-sigterm
@@ -280,5 +282,35 @@ if [ -z "$why" ]; then
 else
 	fail $t "$why"
 fi
+# ---- fault-sigterm-stalled-vcpu ------------------------------------------------
+t=fault-sigterm-stalled-vcpu
+why=
+start_sim va
+va=$sim_pid
+if ! idle_vm_start v1 --vfio-user "$TMP/va.sock,timeout=60000" --cmdline "pvic=4"; then
+	why="the idle guest did not come up: $(tail -n 2 "$TMP/v1.log" | tr '\n' '|')"
+	kill -KILL "$vm_pid" 2>/dev/null
+else
+	p=$vm_pid
+	kill -STOP "$va"
+	# 'f' raises an interrupt through a descriptor: the doorbell is a BAR0
+	# write imsvm forwards to the server, and the vCPU waits for its reply.
+	say v1 f
+	wait_log "$TMP/v1.log" "idle: got 'f'" 300
+	sleep 0.5
+	if grep -q "idle: irq" "$TMP/v1.log"; then
+		why="the stopped server answered the doorbell"
+	elif stop_vm v1 "$p" TERM; then
+		kill -CONT "$va"
+		if ! wait_log "$TMP/va.simlog" "session ended" 300; then
+			why="the server, continued, never saw the disconnect"
+		else
+			serves_new_vm va
+		fi
+	fi
+fi
+kill -KILL "$va" 2>/dev/null
+if [ -z "$why" ]; then pass $t; else fail $t "$why"; fi
+
 [ -n "${V:-}" ] && cat "$TMP"/*.log >&2
 exit $failed

@@ -210,8 +210,34 @@ add_suite()
 
 # The ADI simulator's tests talk to it over sockets and need no KVM: host.
 add_suite host adisim tests/adisim/run.sh
-# libFuzzer targets, FUZZ_SECONDS each (already sanitized: not again under SANITIZE=1).
-[ "${SANITIZE:-}" = 1 ] || add_suite host fuzz tests/fuzz/run.sh
+# libFuzzer targets, FUZZ_SECONDS each (already sanitized: not again under
+# SANITIZE=1), FUZZ_JOBS (default: 2, 1 on a single CPU) at a time: a target
+# is one process on one core, so two at once halve the suite's wall time on
+# a 2-core machine for the same time per target (make check's budget,
+# docs/testing.md).
+fuzz_cmd()
+{
+	local jobs=${FUZZ_JOBS:-} src n i=0 lists=() cmd
+	[ -n "$jobs" ] || { [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ] && jobs=2 || jobs=1; }
+	for src in tests/fuzz/*_fuzz.c; do
+		[ -f "$src" ] || continue
+		n=${src##*/}
+		lists[i % jobs]="${lists[i % jobs]:-} ${n%_fuzz.c}"
+		i=$((i + 1))
+	done
+	if [ "$jobs" -le 1 ] || [ ${#lists[@]} -le 1 ]; then
+		echo tests/fuzz/run.sh
+		return
+	fi
+	cmd="( pids=;"
+	for n in "${lists[@]}"; do
+		cmd="$cmd tests/fuzz/run.sh$n & pids=\"\$pids \$!\";"
+	done
+	echo "$cmd s=0; for p in \$pids; do wait \$p || s=1; done; exit \$s )"
+}
+if [ "${SANITIZE:-}" != 1 ] && [ -f tests/fuzz/run.sh ]; then
+	kvm_suites+=("fuzz|$(fuzz_cmd)")
+fi
 # seccomp in a running imsvm, the vfio-user server failing at message
 # indices of an assignment: host or emulated, as every KVM suite (issue 10).
 [ "${SANITIZE_NESTED:-}" = 1 ] || add_suite "$KVM_MODE" hardening tests/fuzz/hardening.sh

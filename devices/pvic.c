@@ -81,6 +81,22 @@ static void msix_update(struct pvic_dev *p)
 		pr_warn_ratelimited("pvic: MSI-X vector 0 could not be routed");
 }
 
+/*
+ * Lock held. Vector 0 enabled but left without a route because the GSI table
+ * was full when the guest enabled it: route it once a route is free (after a
+ * batch or a device removal freed some). The events raised meanwhile wait in
+ * its eventfd and arrive when the irqfd attaches: none is lost.
+ */
+static void msix_retry(struct pvic_dev *p)
+{
+	bool masked = !p->msix_enabled || p->msix_fmask ||
+		      (p->msix_entry[3] & PCI_MSIX_ENTRY_CTRL_MASKBIT);
+
+	if (p->evt && !masked && irq_group__gsi(p->evt, 0) < 0 &&
+	    p->core.ops->routes_free(p->core.be) > 0)
+		msix_update(p);
+}
+
 /* Lock held. The eventfd counts while masked: delivered on unmask, as a pending bit. */
 static void raise_event(struct pvic_dev *p, u32 cause)
 {
@@ -182,6 +198,7 @@ static void doorbell(struct pvic_dev *p)
 		flush(p);
 		p->last_status = pvic_core__execute(&p->core, &p->page);
 	}
+	msix_retry(p);
 	/* The header and the entries the batch could have touched; never more. */
 	n = MIN(p->page.hdr.count, (u32)PVIC_MAX_ENTRIES);
 	if (p->page.hdr.op == PVIC_OP_NEGOTIATE || p->page.hdr.op == PVIC_OP_QUERY_ADI)
@@ -307,6 +324,7 @@ static void src_removed(void *consumer, struct ims_source *src)
 	if (pvic_core__adi_failed(&p->core, src->id) == 0) {
 		pr_info("pvic: ADI %02x:%02x.%x gone: its handles are freed",
 			PVIC_ADI_BUS(src->id), PVIC_ADI_DEV(src->id), PVIC_ADI_FN(src->id));
+		msix_retry(p);		/* its routes are free now */
 		raise_event(p, PVIC_EVENT_ADI_REMOVED);
 	}
 	pthread_mutex_unlock(&p->lock);

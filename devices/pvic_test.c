@@ -269,3 +269,47 @@ Test(pvic_dev, msix_event_vector_routed_and_signalled)
 	ims_source__failed(&f.vm, &src);
 	cr_assert_eq(rd(PVIC_REG_EVENT_CAUSE), PVIC_EVENT_ADI_REMOVED);
 }
+
+/*
+ * The guest enables MSI-X while the GSI table is full: vector 0 gets no
+ * route. Once routes are free again the next doorbell routes it, and the
+ * device-removal event raised meanwhile arrives. Before, vector 0 stayed
+ * unrouted until the guest rewrote its MSI-X state: events were lost.
+ */
+Test(pvic_dev, msix_event_vector_routed_once_the_gsi_table_has_room)
+{
+	u8 cap = pci__find_capability(pdev, PCI_CAP_ID_MSIX, 0);
+	struct irq_routing *r;
+	struct irq_routing_stats st;
+	struct irq_group *fill;
+	u16 ctl;
+
+	negotiate();
+	cr_assert_eq(irq_routing__get(&f.vm, &r), 0);
+	irq_routing__stats(r, &st);
+	cr_assert_eq(irq_group__create(r, st.gsis_max - st.gsis_used, &fill), 0);
+	for (unsigned int i = 0; i < irq_group__count(fill); i++)
+		cr_assert_eq(irq_group__update(fill, i, 0xFEE00000u, 0x40, false), 0);
+	cr_assert_eq(irq_group__commit(fill), 0);
+	cr_assert_eq(rd(PVIC_REG_GSI_FREE), 0);
+
+	wr(PVIC_MSIX_TABLE_OFFSET + 0, 0xFEE00000u);
+	wr(PVIC_MSIX_TABLE_OFFSET + 8, 0x61);
+	wr(PVIC_MSIX_TABLE_OFFSET + 12, 0);
+	assigns = 0;
+	ctl = pci__cfg_get16(pdev, cap + PCI_MSIX_FLAGS);
+	fake_vm__pio_write(&f, 0xcf8, 0x80000000u | (u32)pdev->slot << 11 | (cap & 0xfc), 4);
+	fake_vm__pio_write(&f, 0xcfc + 2, ctl | PCI_MSIX_FLAGS_ENABLE, 2);
+	cr_assert_eq(assigns, 0, "no route for vector 0: the table is full");
+	cr_assert_eq(ring(PVIC_OP_QUERY_ADI, src.id, 1), 0);
+	cr_assert_eq(assigns, 0, "still full");
+	ims_source__failed(&f.vm, &src);
+	cr_assert_eq(rd(PVIC_REG_EVENT_CAUSE), PVIC_EVENT_ADI_REMOVED);
+	cr_assert_eq(rd(PVIC_MSIX_PBA_OFFSET), 1, "the event waits, pending");
+
+	irq_group__destroy(fill);
+	cr_assert_eq(ring(PVIC_OP_QUERY_ADI, src.id, 1), 0);
+	cr_assert_eq(assigns, 1, "vector 0 routed at the next doorbell");
+	cr_assert_eq(rd(PVIC_MSIX_PBA_OFFSET), 0, "delivered through the irqfd as it attached");
+	irq_routing__put(r);
+}

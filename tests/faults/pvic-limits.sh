@@ -131,8 +131,8 @@ warn_ok() {
 USERNS=
 if unshare -U -r true 2>/dev/null; then
 	USERNS="unshare -U -r"
-elif (ulimit -Hn $(($(ulimit -Hn) + 1))) 2>/dev/null; then
-	USERNS=none
+elif [ "$(ulimit -Hn)" != unlimited ] && ! (ulimit -Hn $(($(ulimit -Hn) + 1))) 2>/dev/null; then
+	USERNS=none	# root without CAP_SYS_RESOURCE (a container): no namespace needed
 fi
 # limited SOFT HARD CMD...: CMD with RLIMIT_NOFILE SOFT/HARD.
 limited() {

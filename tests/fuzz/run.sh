@@ -58,14 +58,14 @@ for name in "${names[@]}"; do
 		-artifact_prefix="$art/" "$work" "$seeds" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	done_line=$(grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)' "$log" | tail -1)
+	done_line=$(grep -a -E '^#[0-9]+[[:space:]]+(DONE|INITED)' "$log" | tail -1)
 	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
 	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")
 	corpus=$(find "$work" -type f | wc -l)
 	if [ $rc -eq 0 ]; then
 		echo "PASS fuzz/$name: ${execs:-?} execs in $secs s, cov ${cov:-?}, ft ${ft:-?}, corpus $corpus"
 	else
-		why=$(grep -m1 -E '^SUMMARY: |ERROR: libFuzzer|ERROR: AddressSanitizer|runtime error' "$log")
+		why=$(grep -a -m1 -E '^SUMMARY: |ERROR: libFuzzer|ERROR: AddressSanitizer|runtime error' "$log")
 		artifact=$(sed -n 's/.*Test unit written to \(.*\)/\1/p' "$log" | tail -1)
 		echo "FAIL fuzz/$name: ${why:-exit status $rc} (artifact: ${artifact:-none}; log: $log)"
 		status=1

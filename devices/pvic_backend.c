@@ -112,6 +112,7 @@ void pvic_kvm_be__destroy(struct pvic_kvm_be *be)
 }
 
 static void vec_destroy(void *opaque, u32 h);
+
 /* Lock held (the PV-IC's). Why a vector got no eventfd, once per 1024 times past the first 10. */
 static void no_fd(struct pvic_kvm_be *be, const char *why)
 {

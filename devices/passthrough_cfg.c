@@ -120,6 +120,10 @@ static int filter_caps(struct passthrough *pt, const u8 *dcfg)
 			break;
 		}
 		id = dcfg[off];
+		/* One MSI and one MSI-X at most: a second copy would re-initialise the first. */
+		if ((id == PCI_CAP_ID_MSI && pt->msi.present) ||
+		    (id == PCI_CAP_ID_MSIX && pt->msix_present))
+			id = 0;
 		switch (id) {
 		case PCI_CAP_ID_MSI:
 			ret = add_msi(pt, dcfg, off);

@@ -469,3 +469,28 @@ Test(passthrough, failure_reads_all_ones_and_removes_everything)
 	cr_expect_eq(mem_slots__count(&f.vm), 0);
 	passthrough__fail(pt, "again");	/* idempotent */
 }
+
+/* A device listing MSI-X twice: the second copy is hidden, not a second table (fuzz passthrough). */
+Test(passthrough, second_msix_capability_hidden)
+{
+	struct passthrough *pt1;
+	unsigned int n = 0;
+
+	be.cfg[0x91] = 0xA0;			/* vendor -> a second MSI-X */
+	be.cfg[0xA0] = PCI_CAP_ID_MSIX;
+	be.cfg[0xA1] = 0;
+	put16(0xA2, 3);
+	put32(0xA4, 0x2000);
+	put32(0xA8, 0x3000);
+	cr_assert_eq(passthrough__create(&f.vm, "pt1", &fake_ops, &be, &pt1), 0);
+	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {
+		struct pci_device *d = pci__device_at(f.vm.pci, s);
+
+		if (!d || !d->name || strcmp(d->name, "pt1"))
+			continue;
+		for (u8 off = pci__find_capability(d, PCI_CAP_ID_MSIX, 0); off;
+		     off = pci__find_capability(d, PCI_CAP_ID_MSIX, off))
+			n++;
+	}
+	cr_assert_eq(n, 1, "one MSI-X capability, the first");
+}

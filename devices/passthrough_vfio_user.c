@@ -89,7 +89,17 @@ static int b_poll(void *b)
 static void b_destroy(void *b)
 {
 	struct vfu_backend *vb = b;
+	struct vfu_client_stats st;
 
+	/*
+	 * The server DMA refused, counted once here: the warning per access is
+	 * rate-limited (tests/security/ram-bounds.sh compares this count with
+	 * the faults the guest saw).
+	 */
+	vfu_client__stats(vb->c, &st);
+	if (st.dma_faults)
+		pr_info("%s: %llu server DMA accesses refused (outside guest RAM)",
+			vfu_client__name(vb->c), (unsigned long long)st.dma_faults);
 	vfu_client__destroy(vb->c);
 	free(vb);
 }

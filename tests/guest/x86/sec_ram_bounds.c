@@ -328,6 +328,7 @@ static void pvic_cases(void)
 /* ---- the assigned ADI ---- */
 
 static struct adi_ring adi_ring;
+static u64 adi_refused;	/* faults the guest saw from the ADI */
 static u8 adi_buf[4096] __aligned(4096);
 
 static void adi_cases(const struct adi *a)
@@ -348,10 +349,13 @@ static void adi_cases(const struct adi *a)
 
 		s = adi_submit(a, &adi_ring, &rd, 20 * ADI_GCYCLES);
 		report(s == ADISIM_COMP_READ_FAULT, "copy from %s: READ_FAULT (%u)", p->what, s);
+		adi_refused += s == ADISIM_COMP_READ_FAULT;
 		s = adi_submit(a, &adi_ring, &wr, 20 * ADI_GCYCLES);
 		report(s == ADISIM_COMP_WRITE_FAULT, "copy to %s: WRITE_FAULT (%u)", p->what, s);
+		adi_refused += s == ADISIM_COMP_WRITE_FAULT;
 		s = adi_submit(a, &adi_ring, &fill, 20 * ADI_GCYCLES);
 		report(s == ADISIM_COMP_WRITE_FAULT, "fill of %s: WRITE_FAULT (%u)", p->what, s);
+		adi_refused += s == ADISIM_COMP_WRITE_FAULT;
 		expected += 3;
 	}
 	report(adi_counter(a, ADISIM_CNT_FAULTS) >= faults0 + expected,
@@ -461,6 +465,7 @@ int main(int argc, char **argv)
 		/* strict.adi: imsvm serves the DMA and must refuse straddling accesses whole. */
 		canary_check("after the ADI", !arg_get("strict.adi"));
 	}
-	printf("sec: refused virtio %lu pvic %lu\n", virtio_refused, pvic_refused);
+	printf("sec: refused virtio %lu pvic %lu adi %lu\n", virtio_refused, pvic_refused,
+	       adi_refused);
 	return report_summary();
 }

@@ -91,6 +91,22 @@ stop_vm() {
 	return 1
 }
 
+# term_caught PID: process PID has a SIGTERM handler (SigCgt bit 14).
+term_caught() {
+	m=$(sed -n 's/^SigCgt:[[:space:]]*//p' /proc/"$1"/status 2>/dev/null)
+	[ -n "$m" ] && [ $((0x$m & 0x4000)) != 0 ]
+}
+
+# at_fifo PID: the main thread sleeps opening a FIFO, as far as its wchan
+# tells (wait_for_partner, fifo_open); true when the kernel does not say.
+at_fifo() {
+	w=$(cat /proc/"$1"/wchan 2>/dev/null)
+	case $w in
+	*partner* | *fifo* | "" | 0) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 # serves_new_vm SIMNAME: the server at $TMP/SIMNAME.sock serves a new VM
 # (the DMA guest passes against it).
 serves_new_vm() {
@@ -152,26 +168,36 @@ if [ -z "$why" ]; then
 		</dev/null >"$TMP/m2.log" 2>&1 &
 	p=$!
 	pids="$pids $p"
-	# Blocked in open() of the FIFO (system call 257 openat, or 2 open).
+	# Blocked in open() of the FIFO (system call 257 openat, or 2 open), its
+	# SIGTERM handler installed: an earlier openat (the dynamic loader's,
+	# before main()) would let the signal kill it outright, and nobody would
+	# ever open the FIFO's other end for it.
 	i=0
 	sc=
-	while [ "$sc" != 257 ] && [ "$sc" != 2 ] && kill -0 "$p" 2>/dev/null && [ $i -lt 600 ]; do
+	while ! { [ "$sc" = 257 ] || [ "$sc" = 2 ]; } || ! term_caught "$p" ||
+	      ! at_fifo "$p"; do
+		kill -0 "$p" 2>/dev/null && [ $i -lt 600 ] || break
 		sleep 0.1
 		sc=$(cut -d' ' -f1 /proc/"$p"/syscall 2>/dev/null)
 		i=$((i + 1))
 	done
-	if [ "$sc" != 257 ] && [ "$sc" != 2 ]; then
+	if ! { [ "$sc" = 257 ] || [ "$sc" = 2 ]; } || ! term_caught "$p"; then
 		why="DTB: imsvm never waited on the FIFO (system call '$sc'): $(tail -n 2 "$TMP/m2.log" | tr '\n' '|')"
 		kill -KILL "$p" 2>/dev/null
 	else
 		kill -TERM "$p"
-		cat "$TMP/dtb.fifo" >"$TMP/dtb.bin"
+		# The reader in the background: if imsvm never opens its end, the
+		# watchdog below ends it instead of this script waiting for ever.
+		cat "$TMP/dtb.fifo" >"$TMP/dtb.bin" &
+		catpid=$!
+		pids="$pids $catpid"
 		# stop_vm sends another TERM: the first one must have done it alone.
 		if ! wait_gone "$p" "$STOP_TENTHS"; then
 			why="DTB: still running after SIGTERM"
 			kill -KILL "$p"
-		elif [ ! -s "$TMP/dtb.bin" ]; then
+		elif ! wait_gone "$catpid" 50 || [ ! -s "$TMP/dtb.bin" ]; then
 			why="DTB: no device tree was written"
+			kill "$catpid" 2>/dev/null
 		else
 			wait "$p"
 			st=$?

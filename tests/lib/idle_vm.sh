@@ -16,7 +16,9 @@ idle_vm_start() {
 	shift
 	rm -f "$TMP/$name.in" "$TMP/$name.log"
 	mkfifo "$TMP/$name.in"
-	sleep 100000 >"$TMP/$name.in" &
+	# Read-write: the FIFO always has a reader, so `say` never blocks
+	# opening it, even after imsvm is gone (a crash must not hang the test).
+	sleep 100000 <>"$TMP/$name.in" &
 	pids="$pids $!"
 	"$IMSVM" run --name "$name" --timeout 900 --mem 128 "$@" "$IDLE" \
 		<"$TMP/$name.in" >"$TMP/$name.log" 2>&1 &

@@ -15,6 +15,7 @@
 #include "devices/passthrough.h"
 #include "devices/pci.h"
 #include "tests/unit/fake_vm.h"
+#include "vmm/ims_source.h"
 #include "vmm/irq_routing.h"
 #include "vmm/mem_slots.h"
 
@@ -80,8 +81,14 @@ static void put32(u32 off, u32 v)
 	put16(off + 2, (u16)(v >> 16));
 }
 
+/* The IMS suite's device: one IRQ index past the PCI ones, with 8 handles. */
+static bool want_ims;
+static int set_irqs_ret;	/* what SET_IRQS answers (0: logged, succeeds) */
+
 static int b_device_info(void *b, struct vfio_device_info *out)
 {
+	if (want_ims)
+		out->num_irqs = VFIO_PCI_NUM_IRQS + 1;
 	return 0;
 }
 
@@ -148,6 +155,8 @@ static int b_irq_info(void *b, u32 index, struct vfio_irq_info *out)
 	out->index = index;
 	out->flags = VFIO_IRQ_INFO_EVENTFD;
 	out->count = index < 5 ? counts[index] : 0;
+	if (want_ims && index == VFIO_PCI_NUM_IRQS)
+		out->count = 8;
 	return 0;
 }
 
@@ -156,6 +165,8 @@ static int b_set_irqs(void *b, u32 index, u32 flags, u32 start, u32 count, const
 {
 	if (be.dead)
 		return -ENODEV;
+	if (set_irqs_ret)
+		return set_irqs_ret;
 	if (be.nirqs < MAX_LOG) {
 		be.irqs[be.nirqs].index = index;
 		be.irqs[be.nirqs].flags = flags;
@@ -493,4 +504,69 @@ Test(passthrough, second_msix_capability_hidden)
 			n++;
 	}
 	cr_assert_eq(n, 1, "one MSI-X capability, the first");
+}
+
+/* ---- the IMS source (devices/passthrough_ims.c) ---- */
+
+static struct ims_source *ims_src;
+
+static void ims_added(void *consumer, struct ims_source *src)
+{
+	ims_src = src;
+}
+
+static void ims_removed(void *consumer, struct ims_source *src)
+{
+	if (ims_src == src)
+		ims_src = NULL;
+}
+
+static const struct ims_consumer_ops ims_consumer = { .added = ims_added,
+						      .removed = ims_removed };
+
+static void setup_ims(void)
+{
+	want_ims = true;
+	set_irqs_ret = 0;
+	ims_src = NULL;
+	setup();
+	cr_assert_eq(ims_source__set_consumer(&f.vm, &ims_consumer, NULL), 0);
+	cr_assert_not_null(ims_src, "the device registered its IMS index");
+}
+
+static void teardown_ims(void)
+{
+	set_irqs_ret = 0;
+	ims_source__clear_consumer(&f.vm);
+	teardown();
+	want_ims = false;
+}
+
+TestSuite(passthrough_ims, .init = setup_ims, .fini = teardown_ims);
+
+Test(passthrough_ims, unbind_reaches_the_device)
+{
+	unsigned int n = be.nirqs;
+
+	cr_assert_eq(ims_src->ops->unbind(ims_src->opaque, 2, 3), 0);
+	cr_assert_eq(be.nirqs, n + 1);
+	cr_expect_eq(be.irqs[n].index, VFIO_PCI_NUM_IRQS);
+	cr_expect_eq(be.irqs[n].start, 2);
+	cr_expect_eq(be.irqs[n].count, 3);
+	set_irqs_ret = -EIO;
+	cr_expect_eq(ims_src->ops->unbind(ims_src->opaque, 2, 3), -EIO,
+		     "a server that refuses: the PV-IC must not reuse the handles");
+}
+
+/*
+ * imsvm stopping on a signal gave up on a server that did not answer
+ * (-ECANCELED): its connection closes, which unbinds everything, so the
+ * PV-IC's teardown must not warn that the unbind failed. Seen in the
+ * emulated machine (tests/faults/sigterm.sh, fault-sigterm-stalled-vcpu)
+ * when the teardown ran before the event loop had released the device.
+ */
+Test(passthrough_ims, unbind_given_up_on_a_stop_signal_is_done)
+{
+	set_irqs_ret = -ECANCELED;
+	cr_expect_eq(ims_src->ops->unbind(ims_src->opaque, 0, 8), 0);
 }

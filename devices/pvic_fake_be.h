@@ -38,6 +38,7 @@ struct fake_be {
 	int bound_efd[PVIC_IRT_SIZE];
 	u32 nr_vcpus;
 	u32 vec_hw;				/* every vector ever created is below it */
+	u32 gsi_hw;				/* every GSI ever staged is below it */
 
 	/* Calls. */
 	u32 bind_calls, bind_handles, unbind_calls, unbind_handles;

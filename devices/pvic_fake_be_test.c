@@ -15,6 +15,7 @@ void fake_be__init(struct fake_be *f, u32 nr_vcpus)
 	f->nr_vcpus = nr_vcpus;
 	for (u32 g = 0; g < FAKE_GSI_RESERVED; g++)
 		f->staged[g].used = f->committed[g].used = true;
+	f->gsi_hw = FAKE_GSI_RESERVED;
 	for (u32 h = 0; h < PVIC_IRT_SIZE; h++) {
 		f->vec[h].efd = -1;
 		f->vec[h].gsi = -1;
@@ -96,8 +97,10 @@ static void vec_destroy(void *be, u32 h)
 static int alloc_gsi(struct fake_be *f)
 {
 	for (u32 g = 0; g < f->gsi_limit; g++)
-		if (!f->staged[g].used && !f->committed[g].used)
+		if (!f->staged[g].used && !f->committed[g].used) {
+			f->gsi_hw = MAX(f->gsi_hw, g + 1);	/* commit() copies no further */
 			return (int)g;
+		}
 	return -ENOSPC;
 }
 
@@ -153,7 +156,7 @@ static int commit(void *be)
 		return f->fail_commit;
 	}
 	if (f->gsi_dirty) {
-		memcpy(f->committed, f->staged, sizeof(f->committed));
+		memcpy(f->committed, f->staged, f->gsi_hw * sizeof(f->staged[0]));
 		f->pushes++;
 		f->gsi_dirty = false;
 	}

@@ -24,7 +24,7 @@
  * 2 MiB); clearing and checking all of it per input made this target run
  * under 100 inputs/s. Only handles below the remapping table's high-water
  * mark (irt.cap: every handle given out is below it) and GSIs below the
- * fake's gsi_limit (it allocates none above) can have been touched, so
+ * fake's gsi_hw (none above was ever staged) can have been touched, so
  * the checks and the reset cover those, and the whole fake is initialised
  * once.
  */
@@ -54,7 +54,7 @@ static void check_clean(u32 hw)
 		if (fb.vec[h].live || fb.vec[h].efd >= 0)
 			__builtin_trap();	/* a vector (its eventfd) outlived the VM */
 	}
-	for (u32 g = 0; g < fb.gsi_limit; g++) {
+	for (u32 g = 0; g < fb.gsi_hw; g++) {
 		if (fb.staged[g].used != fb.committed[g].used ||
 		    (fb.staged[g].used && memcmp(&fb.staged[g].r, &fb.committed[g].r,
 						 sizeof(fb.staged[g].r))))
@@ -69,7 +69,7 @@ __attribute__((no_sanitize("coverage"), noinline))
 static void reset_fake(u32 hw)
 {
 	static bool once;
-	u32 limit = fb.gsi_limit;
+	u32 limit = fb.gsi_hw;
 
 	if (!once) {
 		fake_be__init(&fb, 4);
@@ -84,6 +84,7 @@ static void reset_fake(u32 hw)
 	for (u32 g = 0; g < limit; g++)
 		fb.staged[g] = fb.committed[g] = (struct fake_route){ .used = g < FAKE_GSI_RESERVED };
 	fb.gsi_dirty = false;
+	fb.gsi_hw = FAKE_GSI_RESERVED;
 	memset(&fb.bind_calls, 0, sizeof(fb) - offsetof(struct fake_be, bind_calls));
 	fb.nr_vcpus = 4;
 	fb.vec_hw = 0;		/* every vector below hw was reset above */

@@ -80,7 +80,7 @@ static const struct seccomp_ioctl vcpu_ioctls[] = {
  */
 static const struct seccomp_ioctl io_ioctls[] = {
 	TERMINAL,
-	IOC(KVM_IRQ_LINE, "console input raises the UART's line; a device's INTx, lowered at unassignment"),
+	IOC(KVM_IRQ_LINE, "console input raises the UART's line; INTx, lowered at unassignment"),
 	IOC(KVM_SIGNAL_MSI, "--irq-delivery=relay: device eventfds read here, injected by imsvm"),
 	IOC(KVM_SET_GSI_ROUTING, "hot (un)assignment: the device's vectors"),
 	IOC(KVM_CHECK_EXTENSION, "KVM_CAP_IRQ_ROUTING, KVM_CAP_BINARY_STATS_FD (stat, assignment)"),

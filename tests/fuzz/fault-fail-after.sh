@@ -75,6 +75,22 @@ cleanup()
 }
 trap cleanup EXIT INT TERM
 
+# reap PID [SIGNAL]: end a child and collect it, never waiting for ever (a
+# process stuck in the kernel cannot be collected: 1 then, it is left).
+reap()
+{
+	local pid=$1 i
+	kill "${2:--TERM}" "$pid" 2>/dev/null
+	for i in $(seq 150); do
+		kill -0 "$pid" 2>/dev/null || break
+		[ "$i" = 100 ] && kill -KILL "$pid" 2>/dev/null	# 10 s: it will not end
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && return 1
+	wait "$pid" 2>/dev/null
+	return 0
+}
+
 # fd kinds of a process, one "count kind" per line (socket:[123] -> socket).
 fd_kinds()
 {
@@ -95,8 +111,7 @@ ipid=$!
 pids+=("$ipid")
 sleep 1
 base_sockets=$(sockets "$ipid")
-kill "$ipid" 2>/dev/null
-wait "$ipid" 2>/dev/null
+reap "$ipid"
 
 # run_one MODE N: sets $what (setup|run) or returns 1 with $why. MODE "none":
 # no failure, and $msgs is set to the messages the server received.
@@ -148,16 +163,14 @@ run_one()
 		command -v gdb >/dev/null &&
 			gdb -p "$vpid" -batch -ex "thread apply all bt" >"$O/logs/fault-hang-$mode-$n.txt" 2>&1
 		cp "$log" "$O/logs/fault-hang-$mode-$n.log"
-		kill -KILL "$vpid"
-		wait "$vpid" 2>/dev/null
-		kill "$spid" 2>/dev/null
 		why="imsvm did not exit 90 s after it started (stacks: $O/logs/fault-hang-$mode-$n.txt)"
+		reap "$vpid" -KILL || why="$why, and SIGKILL did not end it"
+		reap "$spid"
 		return 1
 	fi
 	wait "$vpid"
 	st=$?
-	kill "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
+	reap "$spid"
 	msgs=$(sed -n 's/^ *"messages": *\([0-9]*\).*/\1/p' "$TMP/stats.json" 2>/dev/null)
 
 	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$log"; then

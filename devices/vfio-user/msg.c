@@ -41,9 +41,8 @@ const char *vfu_msg__cmd_name(unsigned int cmd)
 static void collect_fds(struct vfu_msg *m, struct msghdr *mh)
 {
 	struct cmsghdr *c;
+	size_t got = 0;
 
-	if (mh->msg_flags & MSG_CTRUNC)
-		m->err = ETOOMANYREFS;
 	for (c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
 		size_t n, i;
 		int fd;
@@ -51,6 +50,7 @@ static void collect_fds(struct vfu_msg *m, struct msghdr *mh)
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		got += n;
 		for (i = 0; i < n; i++) {
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
 			if (m->nfds < VFU_MAX_FDS) {
@@ -61,6 +61,14 @@ static void collect_fds(struct vfu_msg *m, struct msghdr *mh)
 			}
 		}
 	}
+	/*
+	 * Truncated: either the peer sent more fds than the buffer holds (it
+	 * is full: the peer's error), or this process had no fd slot left for
+	 * them (RLIMIT_NOFILE: the kernel installed fewer, ours; the peer is
+	 * better told EMFILE than that its request was invalid).
+	 */
+	if (mh->msg_flags & MSG_CTRUNC)
+		m->err = got < VFU_MAX_FDS ? EMFILE : ETOOMANYREFS;
 }
 
 /*

@@ -36,7 +36,8 @@ struct vfu_msg {
 	unsigned int nfds;
 	/*
 	 * Non-zero: the message was consumed but is unusable (positive errno:
-	 * EMSGSIZE body too big and dropped, ETOOMANYREFS fds truncated). The
+	 * EMSGSIZE body too big and dropped, ETOOMANYREFS more fds than
+	 * VFU_MAX_FDS, EMFILE fds dropped for want of a free fd slot). The
 	 * header is valid so the receiver can send an error reply.
 	 */
 	int err;

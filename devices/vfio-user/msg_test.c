@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -46,6 +47,36 @@ Test(vfu_msg, round_trip_with_fds)
 	vfu_msg__release(&m);
 	for (i = 0; i < 3; i++)
 		close(fds[i]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* fds that arrive when this process has no slot left: EMFILE, not the peer's error. */
+Test(vfu_msg, fds_without_a_free_slot_say_emfile)
+{
+	struct rlimit rl;
+	struct vfu_msg m;
+	int sv[2], fds[2], fill[64], n = 0;
+
+	pair(sv);
+	fds[0] = eventfd(0, EFD_CLOEXEC);
+	fds[1] = eventfd(0, EFD_CLOEXEC);
+	cr_assert_eq(vfu_msg__send(sv[0], 1, VFIO_USER_DEVICE_SET_IRQS, 0, 0, "abcd", 4, NULL, 0,
+				   fds, 2), 0);
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = 64;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	while (n < 64 && (fill[n] = dup(sv[0])) >= 0)
+		n++;
+	cr_assert_eq(errno, EMFILE);
+	cr_assert_eq(vfu_msg__recv(sv[1], &m), 0);
+	cr_assert_eq(m.err, EMFILE);
+	cr_assert_eq(m.nfds, 0);
+	vfu_msg__release(&m);
+	while (n--)
+		close(fill[n]);
+	close(fds[0]);
+	close(fds[1]);
 	close(sv[0]);
 	close(sv[1]);
 }

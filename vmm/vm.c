@@ -21,23 +21,18 @@
  * says "stopped by signal N (SIGX) during start-up" and returns 128 + N.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <libfdt.h>
 
-#include "vmm/boot.h"
 #include "vmm/control.h"
 #include "vmm/seccomp.h"
 #include "devices/passthrough.h"
@@ -50,7 +45,7 @@
 #include "devices/uart8250.h"
 #include "virtio/devices.h"
 #include "vmm/event_loop.h"
-#include "vmm/fdt.h"
+#include "vmm/fd_limit.h"
 #include "vmm/kvm.h"
 #include "vmm/kvm_stats.h"
 #include "vmm/layout.h"
@@ -59,6 +54,7 @@
 #include "vmm/term.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
+#include "vmm/vm_priv.h"
 
 /* Below the LAPIC/IOAPIC and the PCI windows, above RAM below 4 GiB: the kvmtool values. */
 #define VM_TSS_ADDR		0xfffbd000ULL
@@ -383,156 +379,6 @@ static int create_devices(struct vm *vm)
 	return pvic__setup(vm);
 }
 
-static int write_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	const u8 *p = buf;
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	return ret;
-}
-
-static int build_dtb(struct vm *vm, void **dtb, size_t *dtb_size)
-{
-	void *buf = calloc(1, LAYOUT_DTB_MAX);
-	int ret;
-
-	if (!buf)
-		return -ENOMEM;
-	ret = fdt__build(vm, buf, LAYOUT_DTB_MAX);
-	if (ret < 0) {
-		pr_err("device tree: %s", strerror(-ret));
-		goto err_free;
-	}
-	*dtb_size = fdt_totalsize(buf);
-	if (vm->cfg->dump_dtb_path) {
-		ret = write_file(vm->cfg->dump_dtb_path, buf, *dtb_size);
-		if (ret < 0) {
-			pr_err("--dump-dtb %s: %s", vm->cfg->dump_dtb_path, strerror(-ret));
-			goto err_free;
-		}
-	}
-	*dtb = buf;
-	return 0;
-
-err_free:
-	free(buf);
-	return ret;
-}
-
-struct file_map {
-	const u8 *data;
-	size_t size;
-};
-
-/* Map a whole file read-only; @what ("kernel", "initrd") names it in errors. */
-static int map_file(const char *what, const char *path, u64 limit, struct file_map *f)
-{
-	struct stat st;
-	void *p;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		pr_err("%s %s: %s", what, path, strerror(-ret));
-		return ret;
-	}
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		pr_err("%s %s: %s", what, path, strerror(-ret));
-		goto err_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		pr_err("%s %s: not a regular file", what, path);
-		goto err_close;
-	}
-	if (st.st_size == 0) {
-		ret = -ENOEXEC;
-		pr_err("%s %s: empty file", what, path);
-		goto err_close;
-	}
-	if ((u64)st.st_size > limit) {
-		ret = -E2BIG;
-		pr_err("%s %s: %lld bytes do not fit in %llu MiB of guest memory", what, path,
-		       (long long)st.st_size, (unsigned long long)(limit / MiB));
-		goto err_close;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (p == MAP_FAILED) {
-		ret = -errno;
-		pr_err("%s %s: %s", what, path, strerror(-ret));
-		goto err_close;
-	}
-	close(fd);
-	f->data = p;
-	f->size = (size_t)st.st_size;
-	return 0;
-
-err_close:
-	close(fd);
-	return ret;
-}
-
-static void unmap_file(struct file_map *f)
-{
-	if (f->data)
-		munmap((void *)f->data, f->size);
-	f->data = NULL;
-}
-
-static int load_kernel(struct vm *vm, const void *dtb, size_t dtb_size,
-		       struct boot_cpu_state *cpu)
-{
-	const struct vm_config *cfg = vm->cfg;
-	struct file_map kernel = { 0 }, initrd = { 0 };
-	struct boot_input in;
-	int ret;
-
-	ret = map_file("kernel", cfg->kernel_path, vm->mem.ram_size, &kernel);
-	if (ret < 0)
-		return ret;
-	if (cfg->initrd_path) {
-		ret = map_file("initrd", cfg->initrd_path, vm->mem.ram_size, &initrd);
-		if (ret < 0)
-			goto out;
-	}
-	in = (struct boot_input){
-		.kernel = kernel.data,
-		.kernel_size = kernel.size,
-		.initrd = initrd.data,
-		.initrd_size = initrd.size,
-		.cmdline = cfg->cmdline,
-		.dtb = dtb,
-		.dtb_size = dtb_size,
-	};
-	pr_debug("kernel %s: %s, %zu bytes", cfg->kernel_path,
-		 boot__format_name(boot__detect(kernel.data, kernel.size)), kernel.size);
-	/* The loader logs the one line naming what is wrong with the image. */
-	ret = boot__load(&vm->mem, &in, cpu);
-out:
-	unmap_file(&initrd);
-	unmap_file(&kernel);
-	return ret;
-}
-
 static int create_vcpus(struct vm *vm, const struct kvm_limits *limits)
 {
 	struct kvm_cpuid2 *cpuid;
@@ -633,6 +479,12 @@ static int build(struct vm *vm, const struct vm_config *cfg)
 	/* Each thread installs its filter as it starts (vmm/seccomp.h). */
 	seccomp_enabled = cfg->seccomp;
 
+	/*
+	 * Each assigned device and each of its interrupt vectors costs fds: the
+	 * limit is raised before the first device, not when the PV-IC comes.
+	 */
+	fd_limit__raise(FD_LIMIT_IMS);
+
 	/* Signals first: from here on SIGINT ends the VM through vm__run(). */
 	STEP("signal handlers", install_signals(vm));
 	mask_stop_signals(true);
@@ -673,7 +525,7 @@ static int build(struct vm *vm, const struct vm_config *cfg)
 	STEP("event loop thread", event_loop__start(vm->loop));
 
 	/* What the guest is told about the machine. */
-	STEP_LOGGED(build_dtb(vm, &dtb, &dtb_size));
+	STEP_LOGGED(vm_image__build_dtb(vm, &dtb, &dtb_size));
 	ret = mptable__write(&vm->mem, cfg->nr_cpus);
 	if (ret < 0) {
 		free(dtb);
@@ -681,7 +533,7 @@ static int build(struct vm *vm, const struct vm_config *cfg)
 		return ret;
 	}
 
-	ret = load_kernel(vm, dtb, dtb_size, &boot);
+	ret = vm_image__load_kernel(vm, dtb, dtb_size, &boot);
 	free(dtb);
 	if (ret < 0)
 		return ret;
@@ -712,85 +564,6 @@ int vm__build(struct vm *vm, const struct vm_config *cfg)
 #undef STEP
 #undef STEP_LOGGED
 #undef CHECKPOINT
-
-/* The exit counts per vCPU and in total (--stats), on stderr. */
-static void print_stats(struct vm *vm)
-{
-	static const char *const names[] = {
-		"exits", "io_exits", "mmio_exits", "halt_exits", "irq_injections",
-		"irq_window_exits", "nmi_injections", "signal_exits",
-	};
-	u64 total[ARRAY_SIZE(names)] = { 0 };
-	char line[512];
-
-	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
-		const struct kvm_stats *st = &vm->vcpus[i]->stats;
-		int n = snprintf(line, sizeof(line), "stats: vcpu%u:", i);
-
-		if (!st->descs)
-			return;
-		for (size_t j = 0; j < ARRAY_SIZE(names) && n < (int)sizeof(line); j++) {
-			u64 v;
-
-			if (kvm_stats__read(st, names[j], &v) < 0)
-				continue;
-			total[j] += v;
-			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", names[j],
-				      (unsigned long long)v);
-		}
-		fprintf(stderr, "imsvm: %s\n", line);
-	}
-	if (vm->nr_vcpus > 1) {
-		int n = snprintf(line, sizeof(line), "stats: total:");
-
-		for (size_t j = 0; j < ARRAY_SIZE(names) && n < (int)sizeof(line); j++)
-			n += snprintf(line + n, sizeof(line) - (size_t)n, " %s=%llu", names[j],
-				      (unsigned long long)total[j]);
-		fprintf(stderr, "imsvm: %s\n", line);
-	}
-}
-
-/* Bytes of guest RAM the host holds (pages the guest or the loaders touched). */
-static u64 guest_resident_bytes(const struct guest_mem *mem)
-{
-	size_t pages = mem->ram_size / 4096;
-	unsigned char *vec = malloc(pages);
-	u64 n = 0;
-
-	if (!vec)
-		return 0;
-	if (mincore(mem->host, mem->ram_size, vec) == 0)
-		for (size_t i = 0; i < pages; i++)
-			n += vec[i] & 1;
-	free(vec);
-	return n * 4096;
-}
-
-/*
- * Host memory of the VMM itself. Guest RAM is memfd pages inside the VmHWM
- * peak; mincore() counts them exactly (RssShmem would also count a binary run
- * from tmpfs). Guest pages only grow while the VM runs, so subtracting the
- * count at exit never subtracts more than the peak held.
- */
-static void print_host_memory(struct vm *vm)
-{
-	static const char *const keys[] = { "VmHWM:", "RssAnon:", "RssFile:", "RssShmem:" };
-	unsigned long long v[ARRAY_SIZE(keys)] = { 0 }, guest_kb;
-	char line[256];
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
-			if (!strncmp(line, keys[i], strlen(keys[i])))
-				v[i] = strtoull(line + strlen(keys[i]), NULL, 10);
-	fclose(f);
-	guest_kb = guest_resident_bytes(&vm->mem) / 1024;
-	fprintf(stderr, "imsvm: stats: host: VmHWM=%llu kB RssAnon=%llu kB RssFile=%llu kB "
-		"RssShmem=%llu kB guest-RAM-resident=%llu kB; VMM peak without guest RAM "
-		"%llu kB\n", v[0], v[1], v[2], v[3], guest_kb, v[0] > guest_kb ? v[0] - guest_kb : 0);
-}
 
 int vm__run(struct vm *vm)
 {
@@ -837,8 +610,8 @@ int vm__run(struct vm *vm)
 		vcpu__join(vm->vcpus[i]);
 
 	if (vm->cfg->print_stats) {
-		print_stats(vm);
-		print_host_memory(vm);
+		vm_report__exit_counts(vm);
+		vm_report__host_memory(vm);
 	}
 	reason = atomic_load(&vm->exit_reason);
 	if (reason == VM_EXIT_SIGNAL) {

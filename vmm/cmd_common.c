@@ -90,6 +90,11 @@ int cmd__call(const struct cmd_opts *o, const char *command, json_object *args,
 			       " (its socket is stale: the VM is gone)" : "");
 			return EXIT_NO_VM;
 		}
+		if (ret == -EPERM && cl.peer_uid >= 0) {
+			pr_err("VM '%s': %s is served by uid %d, neither you nor root: not trusted",
+			       o->target, cl.path, cl.peer_uid);
+			return EXIT_VMM_ERROR;
+		}
 		pr_err("VM '%s': cannot connect to %s: %s", o->target, cl.path[0] ? cl.path :
 		       "its control socket", strerror(-ret));
 		return EXIT_VMM_ERROR;

@@ -20,8 +20,12 @@ int control_client__open_path(const char *path, struct control_client *cl)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+
 	memset(cl, 0, sizeof(*cl));
 	cl->fd = -1;
+	cl->peer_uid = -1;
 	cl->next_id = 1;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -35,6 +39,22 @@ int control_client__open_path(const char *path, struct control_client *cl)
 
 		close(fd);
 		return ret;
+	}
+	/*
+	 * Another user may have put a socket where we look (a path given on
+	 * the command line, a directory others can write): what it says is
+	 * not the VM's word. Only our own processes and root are believed.
+	 */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+		int ret = -errno;
+
+		close(fd);
+		return ret;
+	}
+	cl->peer_uid = (int)cred.uid;
+	if (cred.uid != geteuid() && cred.uid != 0) {
+		close(fd);
+		return -EPERM;
 	}
 	cl->fd = fd;
 	return 0;
@@ -51,6 +71,7 @@ int control_client__open(const char *target, struct control_client *cl)
 	if (ret < 0) {
 		memset(cl, 0, sizeof(*cl));
 		cl->fd = -1;
+		cl->peer_uid = -1;
 		return ret == -EINVAL ? -ENOENT : ret;
 	}
 	return control_client__open_path(path, cl);

@@ -15,11 +15,15 @@ struct control_client {
 	size_t len, cap;
 	int64_t next_id;
 	char path[108];
+	int peer_uid;		/* who serves the socket (-1: unknown) */
 };
 
 /*
  * Connect to the VM @target: a name (DIR/NAME.sock) or a socket path (it
- * holds a '/'). -ENOENT: no such VM; -ECONNREFUSED: its socket is stale.
+ * holds a '/'). -ENOENT: no such VM; -ECONNREFUSED: its socket is stale;
+ * -EPERM: the socket is served by a process of another user than ours or
+ * root (cl->peer_uid says whom), which could answer anything: refused, as
+ * the VM refuses clients of other users.
  */
 int __must_check control_client__open(const char *target, struct control_client *cl);
 int __must_check control_client__open_path(const char *path, struct control_client *cl);

@@ -33,8 +33,9 @@ BUSYBOX=/bin/busybox
 MODULES=(irqbypass ccp kvm kvm-amd)
 
 # --- base layer ------------------------------------------------------------
-# prlimit (util-linux): tests set limits on a running imsvm (disk-full.sh).
-base_inputs=("$BUSYBOX" /bin/bash /usr/bin/prlimit tests/harness/init tests/harness/mkimage.sh
+# From util-linux: prlimit (tests set limits on a running imsvm,
+# disk-full.sh), setpriv (a process of another user, control-access.sh).
+base_inputs=("$BUSYBOX" /bin/bash /usr/bin/prlimit /usr/bin/setpriv tests/harness/init tests/harness/mkimage.sh
 	tests/harness/lib.sh "/boot/vmlinuz-$KVER")
 for m in "${MODULES[@]}"; do
 	base_inputs+=("$(modinfo -k "$KVER" -n "$m")")
@@ -51,6 +52,7 @@ if [ ! -f "$OUT/base.cpio" ] || [ "$(cat "$OUT/base.stamp" 2>/dev/null)" != "$st
 	ln -s ../../bin/busybox "$root/usr/bin/env"
 	harness_copy_binary "$root" /bin/bash
 	harness_copy_binary "$root" /usr/bin/prlimit
+	harness_copy_binary "$root" /usr/bin/setpriv
 	for m in "${MODULES[@]}"; do
 		harness_copy_module "$KVER" "$m" "$root/lib/modules"
 	done

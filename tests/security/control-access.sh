@@ -15,6 +15,11 @@
 #   sec-control-dir-ok        0700 and sticky 1777 (as /tmp) are used, and
 #                             through the 1777 one uid 65534 still cannot
 #                             connect (as root only).
+#   sec-control-client-peer   the CLI refuses a socket that another user
+#                             serves (it could answer anything: a planted
+#                             socket, a --control-socket path of theirs):
+#                             status 1 and one line naming the uid (as root,
+#                             with setpriv; a listener of uid 65534).
 #
 # Usage: tests/security/control-access.sh [BUILD_DIR]   (default: build)
 # POSIX sh and busybox only. Needs /dev/kvm (SKIPPED without).
@@ -25,6 +30,7 @@ IDLE=$O/tests/guest/x86/idle.elf
 CLIENT=$O/tests/control/ctlclient
 . "$(dirname "$0")/../lib/common.sh"
 
+SIM=$O/imsvm-adisim
 require_files -x control-access "$IMSVM"
 require_files control-access "$IDLE"
 skip_without_kvm "sec-control-dir-writable sec-control-dir-ok"
@@ -82,5 +88,27 @@ for mode in 0700 1777; do
 	stop_idle
 done
 if [ -z "$why" ]; then pass sec-control-dir-ok; else fail sec-control-dir-ok "$why"; fi
+
+# A socket of another user where the CLI looks: any listener will do (the
+# ADI simulator's socket): the CLI must refuse it before sending a byte.
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || [ ! -x "$SIM" ]; then
+	skip sec-control-client-peer "needs root, setpriv (util-linux) and $SIM"
+else
+	mkdir "$TMP/other" && chmod 0777 "$TMP/other"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$SIM" --socket-path="$TMP/other/vm.sock" >"$TMP/other.log" 2>&1 &
+	pids="$pids $!"
+	if ! wait_path "$TMP/other/vm.sock" -S; then
+		fail sec-control-client-peer "the listener of uid 65534 did not start: $(head -c 200 "$TMP/other.log")"
+	else
+		out=$("$IMSVM" stat "$TMP/other/vm.sock" 2>&1)
+		st=$?
+		if [ "$st" = 1 ] && echo "$out" | grep -q 'is served by uid 65534, neither you nor root'; then
+			pass sec-control-client-peer
+		else
+			fail sec-control-client-peer "status $st: $out"
+		fi
+	fi
+fi
 
 exit $failed

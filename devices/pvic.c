@@ -61,8 +61,6 @@ struct pvic_dev {
 
 	u64 alloc_ns;			/* host time spent in ALLOC batches and their push */
 	int flush_fd;			/* timerfd: push lazy ALLOCs' routes, -1 none */
-	u64 bad_accesses;		/* wrong size or alignment */
-	u64 bad_doorbells;		/* doorbell values other than RING */
 };
 
 /* ---- MSI-X vector 0 ---- */
@@ -244,7 +242,7 @@ static void reg_write(struct pvic_dev *p, u64 off, u32 val)
 		return;
 	case PVIC_REG_DOORBELL:
 		if (val != PVIC_DOORBELL_RING) {
-			p->bad_doorbells++;
+			p->core.cnt.bad_doorbells++;
 			pr_warn_ratelimited("pvic: doorbell value %#x ignored", val);
 			return;
 		}
@@ -264,7 +262,7 @@ static bool access_ok(struct pvic_dev *p, u64 off, u32 len)
 {
 	if (len == 4 && IS_ALIGNED(off, 4) && off < PVIC_BAR0_SIZE)
 		return true;
-	p->bad_accesses++;
+	p->core.cnt.bad_accesses++;
 	pr_warn_ratelimited("pvic: %u-byte access at BAR0 + %#llx refused", len,
 			    (unsigned long long)off);
 	return false;
@@ -377,7 +375,8 @@ void pvic__log_counters(struct pvic_dev *p)
 			t;
 		}), (unsigned long long)(p->be.relay ? pvic_relay__count(&p->be) : 0),
 		(unsigned long long)p->alloc_ns / 1000, (unsigned long long)p->be.no_fd,
-		(unsigned long long)p->bad_doorbells, (unsigned long long)p->bad_accesses);
+		(unsigned long long)p->core.cnt.bad_doorbells,
+		(unsigned long long)p->core.cnt.bad_accesses);
 	for (unsigned int i = 0; i < PVIC_MAX_ADIS; i++) {
 		const struct pvic_adi *a = &p->core.adi[i];
 		u64 errs = 0;
@@ -408,6 +407,7 @@ void pvic__vm_counters(struct pvic_dev *p, struct pvic_vm_counters *out)
 {
 	pthread_mutex_lock(&p->lock);
 	*out = p->core.cnt;
+	out->no_fd = p->be.no_fd;
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -101,6 +101,9 @@ struct pvic_vm_counters {
 	u64 batches;		/* doorbells that reached the executor */
 	u64 commits;		/* route table pushes */
 	u64 batch_errors[PVIC_NR_ERR];	/* batch-level refusals, by code */
+	u64 bad_doorbells;	/* doorbell values other than RING (BAR0, devices/pvic.c) */
+	u64 bad_accesses;	/* BAR0 accesses of the wrong size or alignment */
+	u64 no_fd;		/* vectors refused for want of an fd (EAGAIN; the fd reserve) */
 };
 
 struct pvic_adi {

@@ -36,7 +36,7 @@ int pvic__status(int err)
  * A device-side refusal as the guest sees it. Codes that would describe the
  * guest's own entry (EINVAL: a field out of range, ENOENT, EPERM, ...) are
  * EIO when the device said them: the entry was fine, the device's host side
- * failed it (a vfio-user server out of fds answers SET_IRQS with EINVAL).
+ * failed it. A server out of fds says EMFILE: EAGAIN, as for our own fds.
  */
 static int device_status(int err)
 {

@@ -95,6 +95,9 @@ static void print_pvic(json_object *r)
 	json_object_object_get_ex(p, "batch_errors", &errs);
 	printf("\nPV-IC: %s batches, %s route commits, %lld batches refused\n",
 	       cmd__str(p, "batches"), cmd__str(p, "commits"), (long long)error_total(errs));
+	printf("       %s bad doorbell values, %s bad BAR0 accesses, %s vectors refused for "
+	       "want of fds\n", cmd__str(p, "bad_doorbells"), cmd__str(p, "bad_accesses"),
+	       cmd__str(p, "vectors_refused_no_fd"));
 	if (!json_object_object_get_ex(p, "adis", &adis) || !adis)
 		return;
 	printf("%-9s %-12s %6s %8s %8s %9s %7s %7s %7s %7s\n", "ADI", "DEVICE", "LIVE", "ALLOC",

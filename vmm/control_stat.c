@@ -252,6 +252,9 @@ static json_object *pvic_json(struct control *ctl)
 	json_object_object_add(r, "batches", u64_json(vc.batches));
 	json_object_object_add(r, "commits", u64_json(vc.commits));
 	json_object_object_add(r, "batch_errors", errors_json(vc.batch_errors));
+	json_object_object_add(r, "bad_doorbells", u64_json(vc.bad_doorbells));
+	json_object_object_add(r, "bad_accesses", u64_json(vc.bad_accesses));
+	json_object_object_add(r, "vectors_refused_no_fd", u64_json(vc.no_fd));
 	adis = json_object_new_array();
 	/* ADIs are PCI functions of bus 0 as the guest sees them. */
 	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {

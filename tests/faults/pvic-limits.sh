@@ -261,7 +261,7 @@ nofile_server() {
 	pids="$pids $spid"
 	if ! wait_path "$TMP/s.sock" -S; then
 		fail fault-nofile-server "simulator did not start"
-	elif exhaust fault-nofile-server "" 5 EIO 'pvic: ADI .* refused to bind handles' \
+	elif exhaust fault-nofile-server "" 11 EAGAIN 'pvic: ADI .* refused to bind handles' \
 		--vfio-user "$TMP/s.sock"; then
 		if grep -q 'pvic: adi .*: live .* faults 0 ' "$TMP/fault-nofile-server.log"; then
 			fail fault-nofile-server "the device's refusals are not counted as faults"
@@ -339,8 +339,8 @@ flood() {
 		counted_inval=$((counted_inval + $(json_nth "$TMP/flood.stat" $c 1)))
 	done
 	counted_efault=$(json_nth "$TMP/flood.stat" EFAULT 1)
-	counted_bad=$(sed -n 's/.* \([0-9]*\) bad doorbells.*/\1/p' "$TMP/$name.log")
-	counted_badacc=$(sed -n 's/.* \([0-9]*\) bad accesses.*/\1/p' "$TMP/$name.log")
+	counted_bad=$(json_nth "$TMP/flood.stat" bad_doorbells 1)
+	counted_badacc=$(json_nth "$TMP/flood.stat" bad_accesses 1)
 	info "$name: ${done_line#pvic-flood: done }; $answers stat answers during it" \
 		"(batches $b0 -> $b1); counted: $counted_inval invalid, $counted_efault EFAULT," \
 		"$counted_bad bad doorbells, $counted_badacc bad accesses; log $(wc -l <"$TMP/$name.log") lines; before:" \

@@ -30,7 +30,7 @@
 #include "libcflat.h"
 #include "pci.h"
 #include "pvic.h"
-#include "sec_virtio.h"
+#include "virtio_drv.h"
 #include "assign.h"
 #include "x86/processor.h"
 #include "x86/pvh.h"
@@ -147,11 +147,13 @@ static void make_places(void)
 
 /* ---- virtio ---- */
 
-static struct sv_ring rings[4];
-static struct sv_desc itable[4] __aligned(64);
+#define FEAT	(1u << VD_FEAT_INDIRECT)	/* indirect tables are aimed outside RAM too */
+
+static struct vd_ring rings[4];
+static struct vd_desc itable[4] __aligned(64);
 static u8 buf[512] __aligned(64);
 static u8 status_byte;
-static struct { u32 type, ioprio; u64 sector; } blk_hdr;
+static struct vd_blk_outhdr blk_hdr;
 static u64 virtio_refused;
 
 /*
@@ -159,102 +161,102 @@ static u64 virtio_refused;
  * sector's data; console and net: the bytes sent) at @addr/@len; @indirect:
  * the chain is one indirect descriptor at @itab (@ilen bytes) holding it.
  */
-static void request(struct sv_dev *v, u64 addr, u32 len, bool indirect, u64 itab, u32 ilen)
+static void request(struct vd_dev *v, u64 addr, u32 len, bool indirect, u64 itab, u32 ilen)
 {
-	struct sv_desc *d = indirect ? itable : v->r->desc;
-	u16 wr = v->device_id == SV_DEV_RNG || v->device_id == SV_DEV_BLK ? SV_F_WRITE : 0;
+	struct vd_desc *d = indirect ? itable : v->r->desc;
+	u16 wr = v->device_id == VD_DEV_RNG || v->device_id == VD_DEV_BLK ? VD_F_WRITE : 0;
 	u16 n = 0;
 
-	if (v->device_id == SV_DEV_BLK) {
-		blk_hdr = (typeof(blk_hdr)){ 0 /* IN */, 0, 0 };
-		d[n] = (struct sv_desc){ (uintptr_t)&blk_hdr, 16, SV_F_NEXT, (u16)(n + 1) };
+	if (v->device_id == VD_DEV_BLK) {
+		blk_hdr = (struct vd_blk_outhdr){ VD_BLK_T_IN, 0, 0 };
+		d[n] = (struct vd_desc){ (uintptr_t)&blk_hdr, 16, VD_F_NEXT, (u16)(n + 1) };
 		n++;
 	}
-	d[n] = (struct sv_desc){ addr, len, wr, (u16)(n + 1) };
-	if (v->device_id == SV_DEV_BLK) {
-		d[n].flags |= SV_F_NEXT;
+	d[n] = (struct vd_desc){ addr, len, wr, (u16)(n + 1) };
+	if (v->device_id == VD_DEV_BLK) {
+		d[n].flags |= VD_F_NEXT;
 		n++;
 		status_byte = 0xee;
-		d[n] = (struct sv_desc){ (uintptr_t)&status_byte, 1, SV_F_WRITE, 0 };
+		d[n] = (struct vd_desc){ (uintptr_t)&status_byte, 1, VD_F_WRITE, 0 };
 	}
 	if (indirect)
-		v->r->desc[0] = (struct sv_desc){ itab, ilen, SV_F_INDIRECT, 0 };
-	sv_offer(v, 0);
-	sv_kick(v);
+		v->r->desc[0] = (struct vd_desc){ itab, ilen, VD_F_INDIRECT, 0 };
+	vd_offer(v, 0);
+	vd_kick(v);
 }
 
 /* A good request completes: the device works. */
-static bool good_request(struct sv_dev *v)
+static bool good_request(struct vd_dev *v)
 {
-	u16 want = (u16)(sv_used_idx(v) + 1);
-	u32 len = v->device_id == SV_DEV_NET ? 72 : v->device_id == SV_DEV_BLK ? 512 : 32;
+	u16 want = (u16)(vd_used_idx(v) + 1);
+	u32 len = v->device_id == VD_DEV_NET ? 72 : v->device_id == VD_DEV_BLK ? 512 : 32;
 
 	memset(buf, 0, sizeof(buf));
-	if (v->device_id == SV_DEV_NET)
+	if (v->device_id == VD_DEV_NET)
 		memset(buf + 12, 0xff, 6);	/* vnet header, then a broadcast frame */
-	else if (v->device_id == SV_DEV_CONSOLE)
+	else if (v->device_id == VD_DEV_CONSOLE)
 		memcpy(buf, "sec: console ok\n", 16), len = 16;
 	request(v, (uintptr_t)buf, len, false, 0, 0);
-	return SV_WAIT(sv_used_idx(v) == want) &&
-	       (v->device_id != SV_DEV_BLK || status_byte == 0);
+	return VD_WAIT(vd_used_idx(v) == want) &&
+	       (v->device_id != VD_DEV_BLK || status_byte == 0);
 }
 
 /* After @what: NEEDS_RESET, a configuration interrupt (ISR bit 1), nothing used. */
-static void expect_refused(struct sv_dev *v, const char *what, bool config_irq)
+static void expect_refused(struct vd_dev *v, const char *what, bool config_irq)
 {
-	bool nr = SV_WAIT(sv_status(v) & SV_S_NEEDS_RESET);
-	u8 isr = sv_r8(v->bar + SV_ISR);
-	bool ok = nr && (!config_irq || (isr & 2)) && sv_used_idx(v) == 0;
+	bool nr = VD_WAIT(vd_status(v) & VD_S_NEEDS_RESET);
+	u8 isr = vd_r8(v->bar + VD_ISR);
+	bool ok = nr && (!config_irq || (isr & 2)) && vd_used_idx(v) == 0;
 
 	virtio_refused += nr;
 	report(ok, "%s: %s: refused (NEEDS_RESET %d, ISR 0x%x, used %u)", v->name, what, nr, isr,
-	       sv_used_idx(v));
-	report(sv_start(v) && good_request(v), "%s: %s: works again after a reset", v->name, what);
+	       vd_used_idx(v));
+	report(vd_start(v) && good_request(v), "%s: %s: works again after a reset", v->name, what);
 }
 
 /* Rings at @desc/@avail/@used: refused when the queue is enabled; a kick does nothing. */
-static void ring_case(struct sv_dev *v, u64 desc, u64 avail, u64 used, const char *what)
+static void ring_case(struct vd_dev *v, u64 desc, u64 avail, u64 used, const char *what)
 {
 	bool nr;
 
 	memset(v->r, 0, sizeof(*v->r));
-	nr = sv_start_at(v, desc, avail, used) & SV_S_NEEDS_RESET;
-	sv_kick(v);
-	report(nr && sv_used_idx(v) == 0, "%s: %s: NEEDS_RESET", v->name, what);
+	nr = vd_start_at(v, desc, avail, used) & VD_S_NEEDS_RESET;
+	vd_kick(v);
+	report(nr && vd_used_idx(v) == 0, "%s: %s: NEEDS_RESET", v->name, what);
 	virtio_refused += nr;
 }
 
-static void virtio_cases(struct sv_dev *v)
+static void virtio_cases(struct vd_dev *v)
 {
 	char what[96];
 
 	report_prefix_push(v->name);
-	report(sv_start(v) && good_request(v), "%s: a good request completes", v->name);
+	report(vd_start(v) && good_request(v), "%s: a good request completes", v->name);
 	for (int i = 0; i < nr_places; i++) {
 		const struct place *p = &places[i];
 
-		sv_start(v);
+		vd_start(v);
 		request(v, p->addr, p->len, false, 0, 0);
 		snprintf(what, sizeof(what), "buffer %s", p->what);
 		expect_refused(v, what, true);
 
-		sv_start(v);
+		vd_start(v);
 		request(v, (uintptr_t)buf, 16, true, p->addr, 32);
 		snprintf(what, sizeof(what), "indirect table %s", p->what);
 		expect_refused(v, what, true);
 
-		sv_start(v);
+		vd_start(v);
 		request(v, p->addr, p->len, true, (uintptr_t)itable, sizeof(itable));
 		snprintf(what, sizeof(what), "buffer in an indirect table %s", p->what);
 		expect_refused(v, what, true);
 	}
 	/* A buffer of 4 GiB - 1 from low RAM: runs through the hole. */
-	sv_start(v);
+	vd_start(v);
 	request(v, 0x100000, 0xffffffffu, false, 0, 0);
 	expect_refused(v, "a 4 GiB buffer across the hole", true);
 
 	/* The device's own BAR: MMIO, not RAM. */
-	sv_start(v);
+	vd_start(v);
 	request(v, v->bar, 64, false, 0, 0);
 	expect_refused(v, "buffer on the device's own BAR", true);
 
@@ -270,7 +272,7 @@ static void virtio_cases(struct sv_dev *v)
 			  "descriptor table straddling the start of high RAM");
 	ring_case(v, ~0ULL - 0xff, (uintptr_t)&v->r->avail, (uintptr_t)&v->r->used,
 		  "descriptor table wrapping 64 bits");
-	report(sv_start(v) && good_request(v), "%s: works again after the ring cases", v->name);
+	report(vd_start(v) && good_request(v), "%s: works again after the ring cases", v->name);
 	report_prefix_pop();
 }
 
@@ -373,8 +375,8 @@ static void adi_cases(const struct adi *a)
 		barrier();
 		adi_ring.tail = (slot + 1) % 4;
 		adi_wreg(a, ADISIM_REG_RING_TAIL, adi_ring.tail);
-		report(SV_WAIT(adi_reg(a, ADISIM_REG_RING_HEAD) == adi_ring.tail) &&
-		       SV_WAIT(adi_counter(a, ADISIM_CNT_FAULTS) > f0),
+		report(VD_WAIT(adi_reg(a, ADISIM_REG_RING_HEAD) == adi_ring.tail) &&
+		       VD_WAIT(adi_counter(a, ADISIM_CNT_FAULTS) > f0),
 		       "completion record straddling the end of low RAM: counted as a fault");
 	}
 	{
@@ -399,7 +401,7 @@ static void adi_cases(const struct adi *a)
 			adi_wreg(a, ADISIM_REG_RING_SIZE, 4);
 			adi_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE);
 			adi_wreg(a, ADISIM_REG_RING_TAIL, 1);
-			report(SV_WAIT(adi_reg(a, ADISIM_REG_ERROR) == ADISIM_ERR_RING_FAULT) &&
+			report(VD_WAIT(adi_reg(a, ADISIM_REG_ERROR) == ADISIM_ERR_RING_FAULT) &&
 			       adi_counter(a, ADISIM_CNT_FAULTS) > f0,
 			       "ring at 0x%lx: engine halted with RING_FAULT (error %u), counted",
 			       base, adi_reg(a, ADISIM_REG_ERROR));
@@ -419,11 +421,11 @@ static void adi_cases(const struct adi *a)
 
 int main(int argc, char **argv)
 {
-	static struct sv_dev vdevs[] = {
-		{ .name = "virtio-blk", .device_id = SV_DEV_BLK, .queue = 0 },
-		{ .name = "virtio-console", .device_id = SV_DEV_CONSOLE, .queue = 1 },
-		{ .name = "virtio-rng", .device_id = SV_DEV_RNG, .queue = 0 },
-		{ .name = "virtio-net", .device_id = SV_DEV_NET, .queue = 1 },
+	static struct vd_dev vdevs[] = {
+		{ .name = "virtio-blk", .device_id = VD_DEV_BLK, .queue = 0, .features = FEAT },
+		{ .name = "virtio-console", .device_id = VD_DEV_CONSOLE, .queue = 1, .features = FEAT },
+		{ .name = "virtio-rng", .device_id = VD_DEV_RNG, .queue = 0, .features = FEAT },
+		{ .name = "virtio-net", .device_id = VD_DEV_NET, .queue = 1, .features = FEAT },
 	};
 	static const char *const keys[] = { "expect.blk", "expect.console", "expect.rng",
 					    "expect.net" };
@@ -443,11 +445,11 @@ int main(int argc, char **argv)
 	make_places();
 
 	for (u32 i = 0; i < ARRAY_SIZE(vdevs); i++) {
-		struct sv_dev *v = &vdevs[i];
+		struct vd_dev *v = &vdevs[i];
 		bool want = arg_get(keys[i]) != NULL;
 
 		v->r = &rings[i];
-		if (!sv_find(v)) {
+		if (!vd_find(v, v->device_id)) {
 			if (want)
 				report(false, "%s present", v->name);
 			continue;

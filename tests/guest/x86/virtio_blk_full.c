@@ -28,10 +28,10 @@
 #define AFTER		4	/* chunks written once space is back */
 #define MAGIC		0xB10CF0110000000ULL
 
-static struct ring blk_ring;
+static struct vd_ring blk_ring;
 static u8 wbuf[CHUNK] __attribute__((aligned(4096)));
 static u8 rbuf[CHUNK] __attribute__((aligned(4096)));
-static struct blk_outhdr hdr;
+static struct vd_blk_outhdr hdr;
 static u8 st_byte;
 static u8 idbuf[20];
 static unsigned int ioerr;	/* IOERR statuses seen */
@@ -78,54 +78,54 @@ static bool sector_zero(unsigned int s)
  * for a flush), status. Returns the status byte, or -1 if the device never
  * answered.
  */
-static int request(struct vdev *v, u32 type, u64 sector, u8 *buf, u32 len)
+static int request(struct vd_dev *v, u32 type, u64 sector, u8 *buf, u32 len)
 {
-	u16 want = (u16)(used_idx(v) + 1);
-	bool in = type != BLK_T_OUT;
+	u16 want = (u16)(vd_used_idx(v) + 1);
+	bool in = type != VD_BLK_T_OUT;
 	unsigned int d = 1, nseg = (len + 4095) / 4096;
 
 	hdr.type = type;
 	hdr.ioprio = 0;
 	hdr.sector = sector;
 	st_byte = 0xee;
-	v->r->desc[0] = (struct desc){ (uintptr_t)&hdr, sizeof(hdr), F_NEXT, 1 };
+	v->r->desc[0] = (struct vd_desc){ (uintptr_t)&hdr, sizeof(hdr), VD_F_NEXT, 1 };
 	for (unsigned int i = 0; i < nseg; i++, d++) {
 		u32 n = len - i * 4096 < 4096 ? len - i * 4096 : 4096;
 
-		v->r->desc[d] = (struct desc){ (uintptr_t)(buf + i * 4096), n,
-					       F_NEXT | (in ? F_WRITE : 0), (u16)(d + 1) };
+		v->r->desc[d] = (struct vd_desc){ (uintptr_t)(buf + i * 4096), n,
+					       VD_F_NEXT | (in ? VD_F_WRITE : 0), (u16)(d + 1) };
 	}
-	v->r->desc[d] = (struct desc){ (uintptr_t)&st_byte, 1, F_WRITE, 0 };
-	offer(v, 0);
-	kick(v);
-	if (!WAIT(used_idx(v) == want))
+	v->r->desc[d] = (struct vd_desc){ (uintptr_t)&st_byte, 1, VD_F_WRITE, 0 };
+	vd_offer(v, 0);
+	vd_kick(v);
+	if (!VD_WAIT(vd_used_idx(v) == want))
 		return -1;
-	if (st_byte == BLK_S_IOERR)
+	if (st_byte == VD_BLK_S_IOERR)
 		ioerr++;
 	return st_byte;
 }
 
-static int write_chunk(struct vdev *v, unsigned int c, unsigned int ver)
+static int write_chunk(struct vd_dev *v, unsigned int c, unsigned int ver)
 {
 	fill(c, ver);
-	return request(v, BLK_T_OUT, (u64)c * SECS, wbuf, CHUNK);
+	return request(v, VD_BLK_T_OUT, (u64)c * SECS, wbuf, CHUNK);
 }
 
-static int read_chunk(struct vdev *v, unsigned int c)
+static int read_chunk(struct vd_dev *v, unsigned int c)
 {
 	u64 *w = (u64 *)rbuf;
 
 	/* Poison the tagged words: a read that did not happen cannot pass. */
 	for (unsigned int s = 0; s < SECS; s++)
 		w[s * 64] = w[s * 64 + 63] = ~0ULL;
-	return request(v, BLK_T_IN, (u64)c * SECS, rbuf, CHUNK);
+	return request(v, VD_BLK_T_IN, (u64)c * SECS, rbuf, CHUNK);
 }
 
 /* Chunks [from, to) read back as last written: all of them, or one bad. */
-static bool intact(struct vdev *v, unsigned int from, unsigned int to, unsigned int *bad)
+static bool intact(struct vd_dev *v, unsigned int from, unsigned int to, unsigned int *bad)
 {
 	for (unsigned int c = from; c < to; c++) {
-		bool ok = read_chunk(v, c) == BLK_S_OK;
+		bool ok = read_chunk(v, c) == VD_BLK_S_OK;
 
 		for (unsigned int s = 0; ok && s < SECS; s++)
 			ok = version[c] ? sector_is(c, s, version[c]) : sector_zero(s);
@@ -145,7 +145,7 @@ static bool wait_host(void)
 	while (serial_getc() >= 0)
 		;
 	for (int i = 0; i < 12 && !got; i++)
-		got = WAIT(serial_getc() >= 0);
+		got = VD_WAIT(serial_getc() >= 0);
 	while (serial_getc() >= 0)
 		;
 	return got;
@@ -153,50 +153,50 @@ static bool wait_host(void)
 
 int main(int argc, char **argv)
 {
-	struct vdev blk = { .name = "blk", .r = &blk_ring };
+	struct vd_dev blk = { .name = "blk", .r = &blk_ring };
 	unsigned int c, fail = 0, partial = 0, bad = 0, burst_err = 0;
 	int st;
 
-	if (!find(&blk, DEV_BLK)) {
+	if (!vd_find(&blk, VD_DEV_BLK)) {
 		report_skip("needs imsvm run --disk FILE,serial=blkfull");
 		return report_summary();
 	}
-	report(start(&blk), "disk starts");
-	st = request(&blk, BLK_T_GET_ID, 0, idbuf, sizeof(idbuf));
-	report(st == BLK_S_OK && !memcmp(idbuf, "blkfull", 8), "GET_ID returns the serial");
+	report(vd_start(&blk), "disk starts");
+	st = request(&blk, VD_BLK_T_GET_ID, 0, idbuf, sizeof(idbuf));
+	report(st == VD_BLK_S_OK && !memcmp(idbuf, "blkfull", 8), "GET_ID returns the serial");
 	st = write_chunk(&blk, 0, 1);
 	version[0] = 1;
-	report(st == BLK_S_OK, "first write succeeds (status %d)", st);
+	report(st == VD_BLK_S_OK, "first write succeeds (status %d)", st);
 	printf("BLKFULL: ready\n");
 	report(wait_host(), "the host answered 'ready'");
 
 	/* Fill the file system. */
 	for (c = 1; c < MAX_CHUNKS; c++) {
 		st = write_chunk(&blk, c, 1);
-		if (st != BLK_S_OK)
+		if (st != VD_BLK_S_OK)
 			break;
 		version[c] = 1;
 	}
-	report(c < MAX_CHUNKS && st == BLK_S_IOERR,
+	report(c < MAX_CHUNKS && st == VD_BLK_S_IOERR,
 	       "a write fails with IOERR once the file system is full (chunk %u, status %d)",
 	       c, st);
-	if (c >= MAX_CHUNKS || st != BLK_S_IOERR)
+	if (c >= MAX_CHUNKS || st != VD_BLK_S_IOERR)
 		return report_summary();
 	fail = c;
 	report_info("%u chunks of 32 KiB written before the disk filled", fail);
 
 	/* An error burst: every write to space the file does not have yet fails. */
 	for (c = fail + 1; c <= fail + BURST; c++)
-		if (write_chunk(&blk, c, 1) == BLK_S_IOERR)
+		if (write_chunk(&blk, c, 1) == VD_BLK_S_IOERR)
 			burst_err++;
 	report(burst_err == BURST, "%u more writes to new space: %u failed with IOERR", BURST,
 	       burst_err);
 
 	/* Blocks the file has already: an overwrite needs no space. */
 	st = write_chunk(&blk, 0, 2);
-	if (st == BLK_S_OK)
+	if (st == VD_BLK_S_OK)
 		version[0] = 2;
-	report(st == BLK_S_OK, "overwriting a written chunk still works (status %d)", st);
+	report(st == VD_BLK_S_OK, "overwriting a written chunk still works (status %d)", st);
 
 	report(intact(&blk, 0, fail, &bad), "chunks 0..%u read back intact (bad: %u)", fail - 1,
 	       bad);
@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 	bool whole = true;
 
 	for (c = fail; c <= fail + BURST && whole; c++) {
-		whole = read_chunk(&blk, c) == BLK_S_OK;
+		whole = read_chunk(&blk, c) == VD_BLK_S_OK;
 		for (unsigned int s = 0; whole && s < SECS; s++) {
 			if (sector_is(c, s, 1))
 				partial += c == fail;
@@ -214,28 +214,28 @@ int main(int argc, char **argv)
 	}
 	report(whole, "failed writes left whole sectors: data or zeros (chunk %u)", c - 1);
 	printf("BLKFULL: partial-sectors %u\n", partial);
-	st = request(&blk, BLK_T_FLUSH, 0, NULL, 0);
-	report(st == BLK_S_OK, "flush on the full disk answers OK (status %d)", st);
-	st = request(&blk, BLK_T_GET_ID, 0, idbuf, sizeof(idbuf));
-	report(st == BLK_S_OK, "GET_ID still answers");
+	st = request(&blk, VD_BLK_T_FLUSH, 0, NULL, 0);
+	report(st == VD_BLK_S_OK, "flush on the full disk answers OK (status %d)", st);
+	st = request(&blk, VD_BLK_T_GET_ID, 0, idbuf, sizeof(idbuf));
+	report(st == VD_BLK_S_OK, "GET_ID still answers");
 
 	printf("BLKFULL: full ioerr=%u\n", ioerr);
 	report(wait_host(), "the host freed space");
 
 	/* Space is back: the failed write, and more, succeed. */
 	st = write_chunk(&blk, fail, 1);
-	report(st == BLK_S_OK, "the write that failed succeeds now (status %d)", st);
-	if (st == BLK_S_OK)
+	report(st == VD_BLK_S_OK, "the write that failed succeeds now (status %d)", st);
+	if (st == VD_BLK_S_OK)
 		version[fail] = 1;
 	for (c = fail + 1; c <= fail + AFTER; c++) {
 		st = write_chunk(&blk, c, 3);
-		if (st != BLK_S_OK)
+		if (st != VD_BLK_S_OK)
 			break;
 		version[c] = 3;
 	}
 	report(c > fail + AFTER, "%u more writes succeed (status %d)", AFTER, st);
-	st = request(&blk, BLK_T_FLUSH, 0, NULL, 0);
-	report(st == BLK_S_OK, "flush answers OK (status %d)", st);
+	st = request(&blk, VD_BLK_T_FLUSH, 0, NULL, 0);
+	report(st == VD_BLK_S_OK, "flush answers OK (status %d)", st);
 	report(intact(&blk, 0, fail + AFTER + 1, &bad),
 	       "chunks 0..%u read back as last written (bad: %u)", fail + AFTER, bad);
 	printf("BLKFULL: done ioerr=%u\n", ioerr);

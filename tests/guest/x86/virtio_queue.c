@@ -89,7 +89,8 @@ static void check_features(struct vd_dev *v)
  * interrupt, no completion, the other device @o still working, then reset
  * and recover.
  */
-static void bad_case(struct vd_dev *v, struct vd_dev *o, const char *what, void (*make)(struct vd_dev *))
+static void bad_case(struct vd_dev *v, struct vd_dev *o, const char *what,
+		     void (*make)(struct vd_dev *))
 {
 	u16 before;
 

@@ -2,7 +2,8 @@
 /*
  * The ADI simulator's PCI function as the guest tests reach it: recognise it
  * on bus 0, find its BARs, turn on memory decoding and bus mastering, and
- * (re)start its descriptor ring. Used by assign.h and idle.c.
+ * (re)start its descriptor ring, read its counters. Used by assign.h,
+ * pvic_adi.h and idle.c.
  * A header, not a .c: every .c file in tests/guest/x86 is a kernel of its own.
  */
 #ifndef TESTS_GUEST_X86_ADISIM_H
@@ -38,14 +39,23 @@ static inline void adisim_enable(u32 slot)
 			  PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 }
 
-/* Reset the engine (@regs: BAR0) and start it on the ring of @n descriptors at @desc. */
-static inline void adisim_ring_start(volatile u32 *regs, const void *desc, u32 n)
+/*
+ * Reset the engine (@regs: BAR0) and start it on the ring of @n descriptors
+ * at guest-physical @base (the tests aim it outside RAM too).
+ */
+static inline void adisim_ring_start(volatile u32 *regs, u64 base, u32 n)
 {
 	regs[ADISIM_REG_CTRL / 4] = ADISIM_CTRL_RESET;
-	regs[ADISIM_REG_RING_BASE_LO / 4] = (u32)(uintptr_t)desc;
-	regs[ADISIM_REG_RING_BASE_HI / 4] = (u32)((u64)(uintptr_t)desc >> 32);
+	regs[ADISIM_REG_RING_BASE_LO / 4] = (u32)base;
+	regs[ADISIM_REG_RING_BASE_HI / 4] = (u32)(base >> 32);
 	regs[ADISIM_REG_RING_SIZE / 4] = n;
 	regs[ADISIM_REG_CTRL / 4] = ADISIM_CTRL_ENABLE;
+}
+
+/* 64-bit counter @n (ADISIM_CNT_*) of the function whose BAR0 is @regs. */
+static inline u64 adisim_counter(const volatile u32 *regs, u32 n)
+{
+	return regs[ADISIM_REG_CNT(n) / 4] | (u64)regs[(ADISIM_REG_CNT(n) + 4) / 4] << 32;
 }
 
 #endif /* TESTS_GUEST_X86_ADISIM_H */

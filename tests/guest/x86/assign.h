@@ -52,7 +52,7 @@ static inline void adi_wreg(const struct adi *a, u32 reg, u32 v)
 
 static inline u64 adi_counter(const struct adi *a, u32 n)
 {
-	return adi_reg(a, ADISIM_REG_CNT(n)) | (u64)adi_reg(a, ADISIM_REG_CNT(n) + 4) << 32;
+	return adisim_counter(a->regs, n);
 }
 
 /* Ring of 4 descriptors and their completion records, per ADI, in guest RAM. */
@@ -65,7 +65,7 @@ struct adi_ring {
 static inline void adi_ring_start(const struct adi *a, struct adi_ring *r)
 {
 	memset(r, 0, sizeof(*r));
-	adisim_ring_start(a->regs, r->desc, 4);
+	adisim_ring_start(a->regs, (uintptr_t)r->desc, 4);
 }
 
 /*

@@ -134,11 +134,7 @@ int main(int argc, char **argv)
 	report(no_more_than(0), "no MSI for completed descriptors (%d)", msi_count);
 
 	/* The next descriptor is fetched from outside guest RAM: RING_FAULT, one MSI. */
-	adi_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_RESET);
-	adi_wreg(a, ADISIM_REG_RING_BASE_LO, (u32)OUTSIDE_RAM);
-	adi_wreg(a, ADISIM_REG_RING_BASE_HI, (u32)(OUTSIDE_RAM >> 32));
-	adi_wreg(a, ADISIM_REG_RING_SIZE, 4);
-	adi_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE);
+	adisim_ring_start(a->regs, OUTSIDE_RAM, 4);
 	adi_wreg(a, ADISIM_REG_RING_TAIL, 1);
 	report(wait_for_count(&msi_count, 1, HANG_BOUND_CYCLES), "descriptor fetch outside RAM: "
 	       "MSI on vector 0x%x", MSI_VECTOR);

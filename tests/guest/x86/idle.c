@@ -117,7 +117,7 @@ static struct pa_adi *adi_init(u32 slot)
 	a->ims_entries = pa_reg(a, ADISIM_REG_IMS_ENTRIES);
 	a->ring = &slot_rings[slot];
 	memset(a->ring, 0, sizeof(*a->ring));
-	adisim_ring_start(a->regs, a->ring->desc, PA_RING);
+	adisim_ring_start(a->regs, (uintptr_t)a->ring->desc, PA_RING);
 	nadis++;
 	return a;
 }

@@ -16,7 +16,7 @@
 #include "x86/desc.h"
 #include "x86/processor.h"
 #include "x86/smp.h"
-#include "../../../devices/adisim/regs.h"
+#include "adisim.h"
 
 #define PA_MAX_ADIS		4
 #define PA_VEC_FIRST		0x40
@@ -80,7 +80,7 @@ static inline void pa_wreg(const struct pa_adi *a, u32 reg, u32 v)
 
 static inline u64 pa_counter(const struct pa_adi *a, u32 n)
 {
-	return pa_reg(a, ADISIM_REG_CNT(n)) | (u64)pa_reg(a, ADISIM_REG_CNT(n) + 4) << 32;
+	return adisim_counter(a->regs, n);
 }
 
 /* Every simulator function on bus 0, in slot order, engine on. */
@@ -89,45 +89,26 @@ static inline int pa_find(struct pa_adi *out, int max)
 	int n = 0;
 
 	for (u32 slot = 0; slot < 32 && n < max; slot++) {
-		u32 id = pci_conf1_read32(0, slot, 0, PCI_VENDOR_ID);
 		struct pa_adi *a = &out[n];
 
-		if ((id & 0xffff) != ADISIM_PCI_VENDOR_ID || (id >> 16) != ADISIM_PCI_DEVICE_ID)
+		if (!adisim_at(slot))
 			continue;
 		memset(a, 0, sizeof(*a));
 		a->slot = slot;
 		a->id = pvic_adi(slot);
-		a->regs = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0) & ~0xfu);
-		a->ims = (volatile u32 *)(uintptr_t)(pci_conf1_read32(0, slot, 0, PCI_BAR0 + 8) &
-						     ~0xfu);
-		pci_conf1_write32(0, slot, 0, PCI_COMMAND,
-				  (pci_conf1_read32(0, slot, 0, PCI_COMMAND) & 0xffff) | 0x6);
+		a->regs = adisim_bar(slot, 0);
+		a->ims = adisim_bar(slot, 2);
+		adisim_enable(slot);
 		a->ims_entries = pa_reg(a, ADISIM_REG_IMS_ENTRIES);
 		a->ring = &pa_rings[n];
 		memset(a->ring, 0, sizeof(*a->ring));
-		pa_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_RESET);
-		pa_wreg(a, ADISIM_REG_RING_BASE_LO, (u32)(uintptr_t)a->ring->desc);
-		pa_wreg(a, ADISIM_REG_RING_BASE_HI, 0);
-		pa_wreg(a, ADISIM_REG_RING_SIZE, PA_RING);
-		pa_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE);
+		adisim_ring_start(a->regs, (uintptr_t)a->ring->desc, PA_RING);
 		n++;
 	}
 	return n;
 }
 
-/* Write a message into IMS entry @i (masked while it changes), then unmask it. */
-static inline void pa_ims_write(const struct pa_adi *a, u32 i, const struct pvic_msg *m)
-{
-	volatile u32 *e = a->ims + 4 * i;
-
-	e[3] = ADISIM_IMS_CTRL_MASK;
-	e[0] = m->addr_lo;
-	e[1] = m->addr_hi;
-	e[2] = m->data;
-	barrier();
-	e[3] = 0;
-}
-
+/* Address @hi:@lo and @data into IMS entry @i (masked while it changes), then unmask. */
 static inline void pa_ims_raw(const struct pa_adi *a, u32 i, u32 lo, u32 hi, u32 data)
 {
 	volatile u32 *e = a->ims + 4 * i;
@@ -138,6 +119,12 @@ static inline void pa_ims_raw(const struct pa_adi *a, u32 i, u32 lo, u32 hi, u32
 	e[2] = data;
 	barrier();
 	e[3] = 0;
+}
+
+/* The same with a message the PV-IC handed out. */
+static inline void pa_ims_write(const struct pa_adi *a, u32 i, const struct pvic_msg *m)
+{
+	pa_ims_raw(a, i, m->addr_lo, m->addr_hi, m->data);
 }
 
 /*
@@ -167,6 +154,21 @@ static inline u32 pa_raise(struct pa_adi *a, u32 i)
 		cpu_relax();
 	}
 	return 0xffffffff;
+}
+
+/*
+ * The start of the tests that set two ADIs against each other (pvic_two.c,
+ * sec_irq_grant.c): their vectors handled, interrupts on for this CPU, the
+ * PV-IC negotiated and both ADIs reset through it.
+ */
+static inline void pa_start_two(struct pvic *p, const struct pa_adi *a, const struct pa_adi *b)
+{
+	pa_irq_setup();
+	apic_enable();
+	irq_enable();
+	report(pvic_negotiate(p, PVIC_FEAT_ALL) == 0, "NEGOTIATE");
+	report(pvic_reset_adi(p, a->id) == 0 && pvic_reset_adi(p, b->id) == 0,
+	       "both ADIs reset");
 }
 
 /* Wait until @vector was seen @want times on @cpu (interrupts on meanwhile). */

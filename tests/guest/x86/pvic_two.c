@@ -51,13 +51,8 @@ int main(int argc, char **argv)
 	}
 	a = &adis[0];
 	b = &adis[1];
-	pa_irq_setup();
-	apic_enable();
-	irq_enable();
 	dest[0] = apic_id();
-	report(pvic_negotiate(&p, PVIC_FEAT_ALL) == 0, "NEGOTIATE");
-	report(pvic_reset_adi(&p, a->id) == 0 && pvic_reset_adi(&p, b->id) == 0,
-	       "both ADIs reset");
+	pa_start_two(&p, a, b);
 	n = pvic_alloc(&p, a->id, 1, 0, dest, 1, 0x40, 1, 0, &ma, NULL, &bs);
 	n += pvic_alloc(&p, b->id, 1, 0, dest, 1, 0x41, 1, 0, &mb, NULL, &bs);
 	report(n == 2, "one vector each: handles %u and %u", ma.handle, mb.handle);

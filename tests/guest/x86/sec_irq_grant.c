@@ -313,13 +313,8 @@ int main(int argc, char **argv)
 	}
 	a = &adis[0];
 	b = &adis[1];
-	pa_irq_setup();
-	apic_enable();
-	irq_enable();
 	dest[0] = apic_id();
-	report(pvic_negotiate(&p, PVIC_FEAT_ALL) == 0, "NEGOTIATE");
-	report(pvic_reset_adi(&p, a->id) == 0 && pvic_reset_adi(&p, b->id) == 0,
-	       "both ADIs reset");
+	pa_start_two(&p, a, b);
 	if (arg_get("unassign"))
 		run_unassign();
 	else

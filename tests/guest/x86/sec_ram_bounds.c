@@ -395,11 +395,7 @@ static void adi_cases(const struct adi *a)
 			u64 base = bases[i] ? bases[i] : base_top;
 			u64 f0 = adi_counter(a, ADISIM_CNT_FAULTS);
 
-			adi_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_RESET);
-			adi_wreg(a, ADISIM_REG_RING_BASE_LO, (u32)base);
-			adi_wreg(a, ADISIM_REG_RING_BASE_HI, (u32)(base >> 32));
-			adi_wreg(a, ADISIM_REG_RING_SIZE, 4);
-			adi_wreg(a, ADISIM_REG_CTRL, ADISIM_CTRL_ENABLE);
+			adisim_ring_start(a->regs, base, 4);
 			adi_wreg(a, ADISIM_REG_RING_TAIL, 1);
 			report(VD_WAIT(adi_reg(a, ADISIM_REG_ERROR) == ADISIM_ERR_RING_FAULT) &&
 			       adi_counter(a, ADISIM_CNT_FAULTS) > f0,

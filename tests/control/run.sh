@@ -19,6 +19,7 @@ SIM=$O/imsvm-adisim
 CLIENT=$O/tests/control/ctlclient
 IDLE=$O/tests/guest/x86/idle.elf
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/idle_vm.sh"
 
 TESTS="control-socket control-list control-stat control-raw-errors control-oversized
 control-pipeline control-many-clients control-slow-client control-disconnect
@@ -34,37 +35,12 @@ scratch_dir control
 export IMSVM_CONTROL_DIR="$TMP/run"
 DIR=$IMSVM_CONTROL_DIR
 
-# start_vm NAME ARGS...: imsvm with the idle guest, stdin a FIFO ($TMP/NAME.in)
-# held open by a sleeper; waits for the guest's "ready". Sets $vm_pid (the
-# subshell) and returns 1 if the guest did not come up.
-start_vm() {
-	name=$1
-	shift
-	rm -f "$TMP/$name.in" "$TMP/$name.rc" "$TMP/$name.log"
-	mkfifo "$TMP/$name.in"
-	sleep 100000 >"$TMP/$name.in" &
-	pids="$pids $!"
-	( "$IMSVM" run --name "$name" --timeout 300 --mem 128 "$@" "$IDLE" \
-		<"$TMP/$name.in" >"$TMP/$name.log" 2>&1
-	  echo $? >"$TMP/$name.rc" ) &
-	vm_pid=$!
-	pids="$pids $vm_pid"
-	i=0
-	while ! grep -q "idle: ready" "$TMP/$name.log" 2>/dev/null && [ ! -e "$TMP/$name.rc" ] &&
-	      [ $i -lt 600 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	grep -q "idle: ready" "$TMP/$name.log" 2>/dev/null
-}
+# The VMs: idle_vm_start, say (tests/lib/idle_vm.sh). $vm_pid is imsvm's own
+# pid, so `wait "$vm_pid"` gives its exit status.
 
 # The imsvm process of VM NAME, from its `stat`.
 imsvm_pid() {
 	"$IMSVM" stat "$1" --json | tr -d ' ' | sed -n 's/^"pid":\([0-9]*\),$/\1/p' | head -n1
-}
-
-say() {	# NAME TEXT: input for the guest
-	printf '%s\n' "$2" >"$TMP/$1.in"
 }
 
 showlog() {
@@ -79,7 +55,7 @@ exits_total() {
 
 # ---- one VM, two vCPUs ----------------------------------------------------
 
-if ! start_vm c1 --cpus 2 --cmdline smp; then
+if ! idle_vm_start c1 --cpus 2 --cmdline smp; then
 	showlog c1
 	for t in $TESTS; do fail "$t" "the idle guest did not come up: $(tail -n 3 "$TMP/c1.log" | tr '\n' ' ')"; done
 	exit 1
@@ -247,14 +223,15 @@ fi
 
 out=$("$IMSVM" stop c1 2>&1)
 wait "$vm_pid" 2>/dev/null
-if [ "$out" = "c1: stopped" ] && [ "$(cat "$TMP/c1.rc" 2>/dev/null)" = 0 ] && [ ! -e "$DIR/c1.sock" ]; then
+rc=$?
+if [ "$out" = "c1: stopped" ] && [ "$rc" = 0 ] && [ ! -e "$DIR/c1.sock" ]; then
 	pass control-stop
 else
-	fail control-stop "'$out', status $(cat "$TMP/c1.rc" 2>/dev/null), socket $(ls "$DIR")"
+	fail control-stop "'$out', status $rc, socket $(ls "$DIR")"
 fi
 
 # --control-socket PATH: the CLI takes the path; --no-control: no socket at all.
-if start_vm o1 --control-socket "$TMP/o1-own.sock" && start_vm o2 --no-control; then
+if idle_vm_start o1 --control-socket "$TMP/o1-own.sock" && idle_vm_start o2 --no-control; then
 	if "$IMSVM" stat "$TMP/o1-own.sock" | grep -q '^VM o1 ' && [ ! -e "$DIR/o1.sock" ] &&
 	   [ ! -e "$DIR/o2.sock" ] && ! "$IMSVM" list | grep -q '^o[12] ' &&
 	   "$IMSVM" stop "$TMP/o1-own.sock" >/dev/null && [ ! -e "$TMP/o1-own.sock" ]; then
@@ -269,15 +246,15 @@ say o2 q	# the idle guest ends itself
 
 # ---- stale sockets and names ------------------------------------------------
 
-if start_vm c2 && p2=$(imsvm_pid c2) && [ -n "$p2" ]; then
+if idle_vm_start c2 && p2=$(imsvm_pid c2) && [ -n "$p2" ]; then
 	kill -KILL "$p2"
 	wait "$vm_pid" 2>/dev/null
 	if [ -S "$DIR/c2.sock" ] && "$IMSVM" list 2>"$TMP/stale.err" >/dev/null &&
 	   grep -q "removed the stale socket of VM 'c2'" "$TMP/stale.err" && [ ! -e "$DIR/c2.sock" ]; then
 		# A stale socket left by the next kill does not stop a new VM of that name.
-		start_vm c2 && p2=$(imsvm_pid c2) && [ -n "$p2" ] && kill -KILL "$p2" &&
+		idle_vm_start c2 && p2=$(imsvm_pid c2) && [ -n "$p2" ] && kill -KILL "$p2" &&
 			wait "$vm_pid" 2>/dev/null
-		if start_vm c2 && grep -q 'removing the stale socket' "$TMP/c2.log"; then
+		if idle_vm_start c2 && grep -q 'removing the stale socket' "$TMP/c2.log"; then
 			pass control-stale
 		else
 			fail control-stale "a new VM did not replace a stale socket"
@@ -286,14 +263,14 @@ if start_vm c2 && p2=$(imsvm_pid c2) && [ -n "$p2" ]; then
 		fail control-stale "list did not remove the stale socket: $(cat "$TMP/stale.err")"
 	fi
 	first=$vm_pid
-	rm -f "$TMP/c2.in"
 	mv "$TMP/c2.log" "$TMP/c2-first.log"
-	start_vm c2
+	idle_vm_start c2
 	wait "$vm_pid" 2>/dev/null
-	if [ "$(cat "$TMP/c2.rc")" = 1 ] && grep -q 'a running VM already uses it' "$TMP/c2.log"; then
+	rc=$?
+	if [ "$rc" = 1 ] && grep -q 'a running VM already uses it' "$TMP/c2.log"; then
 		pass control-name-clash
 	else
-		fail control-name-clash "status $(cat "$TMP/c2.rc"): $(tail -n 2 "$TMP/c2.log")"
+		fail control-name-clash "status $rc: $(tail -n 2 "$TMP/c2.log")"
 	fi
 	"$IMSVM" stop c2 >/dev/null
 	wait "$first" 2>/dev/null
@@ -314,7 +291,7 @@ else
 	# "stopping" meanwhile, and ends itself after the stop's timeout.
 	start_sim f
 	fsim=$sim_pid
-	if start_vm f1 --vfio-user "$TMP/f.sock,timeout=60000" --cmdline "pvic=2"; then
+	if idle_vm_start f1 --vfio-user "$TMP/f.sock,timeout=60000" --cmdline "pvic=2"; then
 		kill -STOP "$fsim"
 		say f1 f
 		wait_log "$TMP/f1.log" "got 'f'" 300
@@ -334,17 +311,18 @@ else
 		ps=$("$IMSVM" pause f1 2>&1)
 		pr=$?
 		wait "$vm_pid" 2>/dev/null
+		rc=$?
 		if [ "$out" = "f1: stopping" ] && echo "$ls" | grep -q '^f1 .* stopping ' &&
 		   [ $pr = 1 ] && echo "$ps" | grep -q '(vm-stopping)'; then
 			pass control-stopping-vm
 		else
 			fail control-stopping-vm "stop '$out', list '$(echo "$ls" | tail -n 1)', pause ($pr) '$ps'"
 		fi
-		if [ "$(cat "$TMP/f1.rc")" = 1 ] &&
+		if [ "$rc" = 1 ] &&
 		   grep -q 'stop: the VM did not stop within 8000 ms: forcing exit' "$TMP/f1.log"; then
 			pass control-forced-stop
 		else
-			fail control-forced-stop "status $(cat "$TMP/f1.rc"): $(tail -n 2 "$TMP/f1.log" | tr '\n' '|')"
+			fail control-forced-stop "status $rc: $(tail -n 2 "$TMP/f1.log" | tr '\n' '|')"
 		fi
 		kill -CONT "$fsim"
 	else
@@ -357,13 +335,14 @@ else
 	"$IMSVM" list >/dev/null 2>&1	# its socket may be left stale
 fi
 
-if start_vm k1; then
+if idle_vm_start k1; then
 	out=$("$IMSVM" stop k1 --force 2>&1)
 	wait "$vm_pid" 2>/dev/null
-	if [ "$out" = "k1: stopped (forced)" ] && [ "$(cat "$TMP/k1.rc")" = 137 ]; then
+	rc=$?
+	if [ "$out" = "k1: stopped (forced)" ] && [ "$rc" = 137 ]; then
 		pass control-stop-force
 	else
-		fail control-stop-force "'$out', status $(cat "$TMP/k1.rc")"
+		fail control-stop-force "'$out', status $rc"
 	fi
 	"$IMSVM" list >/dev/null 2>&1
 else
@@ -376,7 +355,7 @@ if [ ! -x "$SIM" ]; then
 	for t in control-stat-pvic control-ims control-pause-pvic; do skip $t "no $SIM"; done
 else
 	start_sim sim
-	if start_vm p1 --cpus 2 --vfio-user "$TMP/sim.sock" --cmdline "smp pvic=8" &&
+	if idle_vm_start p1 --cpus 2 --vfio-user "$TMP/sim.sock" --cmdline "smp pvic=8" &&
 	   wait_log "$TMP/p1.log" "idle: ADI 00:.*: 8 vectors" 10; then
 		js=$("$IMSVM" stat p1 --json | tr -d ' \n')
 		if echo "$js" | grep -q '"live_handles":8,"allocated":8,' &&
@@ -434,7 +413,7 @@ else
 	# interrupts keep flowing on it while B comes and goes.
 	start_sim a
 	start_sim b
-	if start_vm h1 --cpus 2 --vfio-user "$TMP/a.sock" --cmdline "smp pvic=4 storm=50"; then
+	if idle_vm_start h1 --cpus 2 --vfio-user "$TMP/a.sock" --cmdline "smp pvic=4 storm=50"; then
 		out=$("$IMSVM" assign h1 --vfio-user "$TMP/b.sock" 2>&1)
 		slot=$(echo "$out" | sed -n 's/^h1: assigned vfio-user1 at 00:\(..\)\.0$/\1/p')
 		say h1 f

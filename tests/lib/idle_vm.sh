@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # An imsvm process running the idle guest (tests/guest/x86/idle.c), driven
-# through its serial input, for the fault tests (tests/faults/). Sourced
-# after common.sh; needs $IMSVM, $IDLE and $TMP. POSIX sh and busybox only.
+# through its serial input, for the fault and control tests (tests/faults/,
+# tests/control/). Sourced after common.sh; needs $IMSVM, $IDLE and $TMP.
+# POSIX sh and busybox only.
 #
 #   idle_vm_start h1 --vfio-user "$TMP/a.sock" --cmdline "pvic=4" || ...
 #   say h1 f; wait_count "$TMP/h1.log" "idle: irq 00:01.0 delivered" 0 300

@@ -118,6 +118,17 @@ serves_new_vm() {
 	return 1
 }
 
+# server_moves_on SIMNAME PATTERN WHO: the server's log gets PATTERN (the end
+# of its session with the imsvm that was stopped), then it serves a new VM.
+# 0, or 1 with $why ("WHO never saw ...").
+server_moves_on() {
+	if ! wait_log "$TMP/$1.simlog" "$2" 300; then
+		why="$3 never saw imsvm's disconnect"
+		return 1
+	fi
+	serves_new_vm "$1"
+}
+
 # ---- fault-sigterm-startup -------------------------------------------------------
 t=fault-sigterm-startup
 why=
@@ -149,9 +160,7 @@ if [ -z "$why" ]; then
 			why="handshake: not said to be during start-up: $(tail -n 1 "$TMP/m1.log")"
 		else
 			kill -CONT "$s1"
-			if ! wait_log "$TMP/s1.simlog" "session ended" 300; then
-				why="handshake: the server never saw imsvm's disconnect"
-			elif serves_new_vm s1; then
+			if server_moves_on s1 "session ended" "handshake: the server"; then
 				done_moments="handshake with a stopped server: 143"
 			fi
 		fi
@@ -243,9 +252,7 @@ if [ -z "$why" ]; then
 	elif stop_vm m4 "$vm_pid" TERM; then
 		if grep -q "during start-up" "$TMP/m4.log"; then
 			why="running: said to be during start-up"
-		elif ! wait_log "$TMP/s4.simlog" "session ended: client disconnected" 300; then
-			why="running: the server never saw the disconnect"
-		elif serves_new_vm s4; then
+		elif server_moves_on s4 "session ended: client disconnected" "running: the server"; then
 			done_moments="$done_moments, with the guest running: 143"
 		fi
 	fi
@@ -292,11 +299,7 @@ else
 				why="the healthy server never saw the disconnect"
 			else
 				kill -CONT "$hb"
-				if ! wait_log "$TMP/hb.simlog" "session ended" 300; then
-					why="the stopped server, continued, never saw the disconnect"
-				elif serves_new_vm hb; then
-					:
-				fi
+				server_moves_on hb "session ended" "the stopped server, continued,"
 			fi
 		fi
 	fi
@@ -328,11 +331,7 @@ else
 		why="the stopped server answered the doorbell"
 	elif stop_vm v1 "$p" TERM; then
 		kill -CONT "$va"
-		if ! wait_log "$TMP/va.simlog" "session ended" 300; then
-			why="the server, continued, never saw the disconnect"
-		else
-			serves_new_vm va
-		fi
+		server_moves_on va "session ended" "the server, continued,"
 	fi
 fi
 kill -KILL "$va" 2>/dev/null

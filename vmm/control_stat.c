@@ -56,10 +56,10 @@ void control_stat__close(struct control *ctl)
 	ctl->vcpu_stats = NULL;
 }
 
-static json_object *u64_json(u64 v)
+/* @o.@key = @v. json-c integers are int64: counters never get near 2^63. */
+static void add_u64(json_object *o, const char *key, u64 v)
 {
-	/* json-c integers are int64: counters never get near 2^63. */
-	return json_object_new_int64((int64_t)MIN(v, (u64)INT64_MAX));
+	json_object_object_add(o, key, json_object_new_int64((int64_t)MIN(v, (u64)INT64_MAX)));
 }
 
 /* The passthrough devices: device-list entries named vfio-user* or vfio-*. */
@@ -124,8 +124,8 @@ int control_cmd__info(struct control *ctl, struct control_conn *c, struct contro
 	json_object_object_add(r, "pid", json_object_new_int(getpid()));
 	json_object_object_add(r, "state", json_object_new_string(control__state_name(ctl)));
 	json_object_object_add(r, "vcpus", json_object_new_int((int)ctl->vm->nr_vcpus));
-	json_object_object_add(r, "memory_bytes", u64_json(cfg->mem_bytes));
-	json_object_object_add(r, "uptime_ms", u64_json(control__uptime_ms(ctl)));
+	add_u64(r, "memory_bytes", cfg->mem_bytes);
+	add_u64(r, "uptime_ms", control__uptime_ms(ctl));
 	json_object_object_add(r, "kernel", json_object_new_string(cfg->kernel_path));
 	json_object_object_add(r, "socket", json_object_new_string(ctl->path));
 	json_object_object_add(r, "imsvm", json_object_new_string(IMSVM_VERSION));
@@ -169,8 +169,7 @@ static json_object *vcpu_json(struct kvm_stats *st, unsigned int id)
 			continue;
 		is_exit = !strcmp(d->name, "exits") ||
 			  (len > 6 && !strcmp(d->name + len - 6, "_exits"));
-		json_object_object_add(is_exit ? exits : other, d->name,
-				       u64_json(data[d->offset / sizeof(u64)]));
+		add_u64(is_exit ? exits : other, d->name, data[d->offset / sizeof(u64)]);
 	}
 	free(data);
 	json_object_object_add(v, "exits", exits);
@@ -204,8 +203,8 @@ static void process_json(json_object *m)
 		closedir(d);
 		fds--;	/* the directory's own fd */
 	}
-	json_object_object_add(m, "vmm_rss_bytes", u64_json(rss * 1024));
-	json_object_object_add(m, "vmm_peak_rss_bytes", u64_json(hwm * 1024));
+	add_u64(m, "vmm_rss_bytes", rss * 1024);
+	add_u64(m, "vmm_peak_rss_bytes", hwm * 1024);
 	json_object_object_add(m, "vmm_fds", json_object_new_int((int)fds));
 }
 
@@ -227,7 +226,7 @@ static json_object *errors_json(const u64 *errs)
 	json_object *e = json_object_new_object();
 
 	for (int i = 0; i < PVIC_NR_ERR; i++)
-		json_object_object_add(e, pvic_err_names[i], u64_json(errs[i]));
+		add_u64(e, pvic_err_names[i], errs[i]);
 	return e;
 }
 
@@ -249,12 +248,12 @@ static json_object *pvic_json(struct control *ctl)
 		return NULL;
 	pvic__vm_counters(p, &vc);
 	r = json_object_new_object();
-	json_object_object_add(r, "batches", u64_json(vc.batches));
-	json_object_object_add(r, "commits", u64_json(vc.commits));
+	add_u64(r, "batches", vc.batches);
+	add_u64(r, "commits", vc.commits);
 	json_object_object_add(r, "batch_errors", errors_json(vc.batch_errors));
-	json_object_object_add(r, "bad_doorbells", u64_json(vc.bad_doorbells));
-	json_object_object_add(r, "bad_accesses", u64_json(vc.bad_accesses));
-	json_object_object_add(r, "vectors_refused_no_fd", u64_json(vc.no_fd));
+	add_u64(r, "bad_doorbells", vc.bad_doorbells);
+	add_u64(r, "bad_accesses", vc.bad_accesses);
+	add_u64(r, "vectors_refused_no_fd", vc.no_fd);
 	adis = json_object_new_array();
 	/* ADIs are PCI functions of bus 0 as the guest sees them. */
 	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {
@@ -272,14 +271,14 @@ static json_object *pvic_json(struct control *ctl)
 		json_object_object_add(o, "device", dev && dev->name ?
 				       json_object_new_string(dev->name) : NULL);
 		json_object_object_add(o, "live_handles", json_object_new_int64(live));
-		json_object_object_add(o, "allocated", u64_json(a.allocs));
-		json_object_object_add(o, "freed", u64_json(a.frees));
+		add_u64(o, "allocated", a.allocs);
+		add_u64(o, "freed", a.frees);
 		/* Delivery is device -> eventfd -> KVM irqfd: imsvm never sees it. */
 		json_object_object_add(o, "delivered", NULL);
-		json_object_object_add(o, "retargets", u64_json(a.retargets));
-		json_object_object_add(o, "masks", u64_json(a.masks));
-		json_object_object_add(o, "unmasks", u64_json(a.unmasks));
-		json_object_object_add(o, "remapping_faults", u64_json(a.faults));
+		add_u64(o, "retargets", a.retargets);
+		add_u64(o, "masks", a.masks);
+		add_u64(o, "unmasks", a.unmasks);
+		add_u64(o, "remapping_faults", a.faults);
 		json_object_object_add(o, "errors", errors_json(a.errors));
 		json_object_array_add(adis, o);
 	}
@@ -300,16 +299,16 @@ static json_object *disks_json(struct control *ctl)
 			continue;
 		d = json_object_new_object();
 		json_object_object_add(d, "name", json_object_new_string(dev->name));
-		json_object_object_add(d, "reads", u64_json(bs.reads));
-		json_object_object_add(d, "writes", u64_json(bs.writes));
-		json_object_object_add(d, "flushes", u64_json(bs.flushes));
-		json_object_object_add(d, "discards", u64_json(bs.discards));
-		json_object_object_add(d, "errors", u64_json(bs.errors));
-		json_object_object_add(d, "io_errors", u64_json(bs.io_errors));
-		json_object_object_add(d, "no_space", u64_json(bs.no_space));
-		json_object_object_add(d, "short_transfers", u64_json(bs.short_transfers));
-		json_object_object_add(d, "read_only_refusals", u64_json(bs.ro_refused));
-		json_object_object_add(d, "bad_requests", u64_json(bs.bad_requests));
+		add_u64(d, "reads", bs.reads);
+		add_u64(d, "writes", bs.writes);
+		add_u64(d, "flushes", bs.flushes);
+		add_u64(d, "discards", bs.discards);
+		add_u64(d, "errors", bs.errors);
+		add_u64(d, "io_errors", bs.io_errors);
+		add_u64(d, "no_space", bs.no_space);
+		add_u64(d, "short_transfers", bs.short_transfers);
+		add_u64(d, "read_only_refusals", bs.ro_refused);
+		add_u64(d, "bad_requests", bs.bad_requests);
 		json_object_array_add(arr, d);
 	}
 	return arr;
@@ -328,11 +327,11 @@ int control_cmd__stat(struct control *ctl, struct control_conn *c, struct contro
 	json_object_object_add(r, "name", json_object_new_string(vm->cfg->name));
 	json_object_object_add(r, "pid", json_object_new_int(getpid()));
 	json_object_object_add(r, "state", json_object_new_string(control__state_name(ctl)));
-	json_object_object_add(r, "uptime_ms", u64_json(control__uptime_ms(ctl)));
+	add_u64(r, "uptime_ms", control__uptime_ms(ctl));
 
 	mem = json_object_new_object();
-	json_object_object_add(mem, "guest_bytes", u64_json(vm->mem.ram_size));
-	json_object_object_add(mem, "guest_resident_bytes", u64_json(guest_resident(&vm->mem)));
+	add_u64(mem, "guest_bytes", vm->mem.ram_size);
+	add_u64(mem, "guest_resident_bytes", guest_resident(&vm->mem));
 	process_json(mem);
 	json_object_object_add(r, "memory", mem);
 
@@ -347,9 +346,9 @@ int control_cmd__stat(struct control *ctl, struct control_conn *c, struct contro
 	json_object *cs = json_object_new_object();
 
 	json_object_object_add(cs, "clients", json_object_new_int((int)ctl->nr_conns));
-	json_object_object_add(cs, "refused", u64_json(ctl->refused));
-	json_object_object_add(cs, "bad_requests", u64_json(ctl->bad_requests));
-	json_object_object_add(cs, "pauses", u64_json(ctl->pauses));
+	add_u64(cs, "refused", ctl->refused);
+	add_u64(cs, "bad_requests", ctl->bad_requests);
+	add_u64(cs, "pauses", ctl->pauses);
 	json_object_object_add(r, "control", cs);
 	*result = r;
 	return 0;

@@ -159,6 +159,18 @@ static int run_filtered(enum seccomp_kind kind, int (*fn)(void), char *out, size
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* @fn is refused on every kind of thread (status 1), the line naming @what. */
+static void refused_on_every_thread(int (*fn)(void), const char *what)
+{
+	char out[4096];
+
+	for (int k = 0; k < SECCOMP_NR_KINDS; k++) {
+		cr_expect_eq(run_filtered(k, fn, out, sizeof(out)), 1, "%s: %s",
+			     seccomp__kind_name(k), out);
+		cr_expect(strstr(out, what), "%s: %s", seccomp__kind_name(k), out);
+	}
+}
+
 static int create_vm(void)
 {
 	(void)ioctl(0, KVM_CREATE_VM, 0);	/* refused before the fd is looked at */
@@ -184,14 +196,7 @@ static int tiocsti(void)
 
 Test(seccomp, tiocsti_refused_on_every_thread)
 {
-	char out[4096];
-
-	for (int k = 0; k < SECCOMP_NR_KINDS; k++) {
-		cr_expect_eq(run_filtered(k, tiocsti, out, sizeof(out)), 1, "%s: %s",
-			     seccomp__kind_name(k), out);
-		cr_expect(strstr(out, "(ioctl TIOCSTI 0x00005412)"), "%s: %s", seccomp__kind_name(k),
-			  out);
-	}
+	refused_on_every_thread(tiocsti, "(ioctl TIOCSTI 0x00005412)");
 }
 
 /* Allowed requests reach the kernel: EBADF on a closed fd, ENOTTY on an eventfd. */
@@ -265,16 +270,8 @@ static int map_exec(void)
 
 Test(seccomp, no_thread_makes_memory_executable)
 {
-	char out[4096];
-
-	for (int k = 0; k < SECCOMP_NR_KINDS; k++) {
-		cr_expect_eq(run_filtered(k, make_exec, out, sizeof(out)), 1, "%s: %s",
-			     seccomp__kind_name(k), out);
-		cr_expect(strstr(out, "(mprotect)"), "%s: %s", seccomp__kind_name(k), out);
-		cr_expect_eq(run_filtered(k, map_exec, out, sizeof(out)), 1, "%s: %s",
-			     seccomp__kind_name(k), out);
-		cr_expect(strstr(out, "(mmap)"), "%s: %s", seccomp__kind_name(k), out);
-	}
+	refused_on_every_thread(make_exec, "(mprotect)");
+	refused_on_every_thread(map_exec, "(mmap)");
 }
 
 Test(seccomp, every_ioctl_says_why_and_set_up_requests_are_in_no_list)

@@ -100,24 +100,29 @@ void vfu_region__release(struct vfu_region *r)
 	r->nr_areas = 0;
 }
 
-/* Walk the capability chain of a region-info reply; only sparse mmap matters to us. */
+/*
+ * Walk the capability chain of a region-info reply; only sparse mmap matters
+ * to us. Read with memcpy: a server's cap_offset and next need not be aligned.
+ */
 static int parse_caps(const u8 *p, u32 len, u32 off, struct vfu_region *out)
 {
 	for (unsigned int n = 0; off; n++) {
-		const struct vfio_info_cap_header *h = (const void *)(p + off);
+		struct vfio_info_cap_header h;
 
 		if (n >= MAX_CAPS || off < sizeof(struct vfio_region_info) ||
-		    !range_within(off, sizeof(*h), len))
+		    !range_within(off, sizeof(h), len))
 			return -EPROTO;
-		if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP && !out->areas) {
-			const struct vfio_region_info_cap_sparse_mmap *s = (const void *)h;
+		memcpy(&h, p + off, sizeof(h));
+		if (h.id == VFIO_REGION_INFO_CAP_SPARSE_MMAP && !out->areas) {
+			struct vfio_region_info_cap_sparse_mmap s;
 			u32 nr;
 
-			if (!range_within(off, sizeof(*s), len))
+			if (!range_within(off, sizeof(s), len))
 				return -EPROTO;
-			nr = s->nr_areas;
+			memcpy(&s, p + off, sizeof(s));
+			nr = s.nr_areas;
 			if (nr > MAX_SPARSE_AREAS ||
-			    !range_within(off + sizeof(*s), (u64)nr * sizeof(s->areas[0]), len))
+			    !range_within(off + sizeof(s), (u64)nr * sizeof(s.areas[0]), len))
 				return -EPROTO;
 			out->areas = calloc(nr ? nr : 1, sizeof(*out->areas));
 			if (!out->areas)
@@ -125,7 +130,7 @@ static int parse_caps(const u8 *p, u32 len, u32 off, struct vfu_region *out)
 			for (u32 i = 0; i < nr; i++) {
 				struct vfio_region_sparse_mmap_area a;
 
-				memcpy(&a, (const u8 *)s + sizeof(*s) + i * sizeof(a), sizeof(a));
+				memcpy(&a, p + off + sizeof(s) + i * sizeof(a), sizeof(a));
 				if (!range_within(a.offset, a.size, out->size))
 					return -EPROTO;
 				out->areas[i] = a;
@@ -133,9 +138,9 @@ static int parse_caps(const u8 *p, u32 len, u32 off, struct vfu_region *out)
 			out->nr_areas = nr;
 		}
 		/* Chains go forward only, so a loop cannot trap us. */
-		if (h->next && h->next <= off)
+		if (h.next && h.next <= off)
 			return -EPROTO;
-		off = h->next;
+		off = h.next;
 	}
 	return 0;
 }

@@ -91,11 +91,13 @@ if [ -z "$why" ]; then pass sec-control-dir-ok; else fail sec-control-dir-ok "$w
 
 # A socket of another user where the CLI looks: any listener will do (the
 # ADI simulator's socket): the CLI must refuse it before sending a byte.
-if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || [ ! -x "$SIM" ]; then
-	skip sec-control-client-peer "needs root, setpriv (util-linux) and $SIM"
+# util-linux's setpriv: busybox has an applet of that name without --reuid.
+SETPRIV=/usr/bin/setpriv
+if [ "$(id -u)" != 0 ] || [ ! -x "$SETPRIV" ] || [ ! -x "$SIM" ]; then
+	skip sec-control-client-peer "needs root, $SETPRIV (util-linux) and $SIM"
 else
 	mkdir "$TMP/other" && chmod 0777 "$TMP/other"
-	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$SETPRIV" --reuid=65534 --regid=65534 --clear-groups \
 		"$SIM" --socket-path="$TMP/other/vm.sock" >"$TMP/other.log" 2>&1 &
 	pids="$pids $!"
 	if ! wait_path "$TMP/other/vm.sock" -S; then

@@ -79,7 +79,15 @@ static void check_timer(void)
 	apic_timer_start(TIMER_VECTOR, TIMER_COUNT, true);
 	report(wait_for_count(&timer_ticks, 3, 3 * WAIT_CYCLES),
 	       "periodic timer: 3 interrupts");
-	report(apic_read(APIC_TMCCT) != 0, "periodic: count reloads");
+	/*
+	 * KVM reads 0 between an expiry and the re-arm of its timer (seen once
+	 * in the emulated machine): a periodic count comes back within a few
+	 * reads, a one-shot's never does.
+	 */
+	bool reloaded = false;
+	for (int i = 0; i < 1000 && !reloaded; i++)
+		reloaded = apic_read(APIC_TMCCT) != 0;
+	report(reloaded, "periodic: count reloads");
 	apic_timer_stop();
 
 	/*

@@ -80,3 +80,15 @@ start_sim() {
 	pids="$pids $sim_pid"
 	wait_path "$TMP/$name.sock" -S
 }
+
+# load_tun: /dev/net/tun, loading the tun module the emulated machine
+# carries (build/tests/virtio/host/tun.ko, tests/virtio/prepare.sh) when
+# the kernel has none yet; waits ~5 s for the node. 0 if it is there.
+load_tun() {
+	if [ ! -c /dev/net/tun ] && [ -r build/tests/virtio/host/tun.ko ]; then
+		insmod build/tests/virtio/host/tun.ko 2>/dev/null
+		n=0
+		while [ ! -c /dev/net/tun ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	fi
+	[ -c /dev/net/tun ]
+}

@@ -90,6 +90,7 @@ check_vm() {
 start_sim fd || fail sec-ram-adi-fd "simulator did not start"
 tap="sec$$"
 tap=$(echo "$tap" | cut -c1-15)
+load_tun	# without it imsvm says why and the test is SKIPPED below
 run sec-ram-virtio-net --rng --disk "$TMP/disk.img" --console virtio \
 	--net "tap,ifname=$tap" --vfio-user "$TMP/fd.sock" \
 	--cmdline "expect.blk expect.console expect.rng expect.net expect.adi expect.pvic"

@@ -43,6 +43,8 @@ INITRD=${VIRTIO_INITRD:-build/tests/virtio/initrd.cpio}
 TIMEOUT=${VIRTIO_TIMEOUT:-400}
 CHECKS="drivers blk-read blk-write blk-flush blk-serial blk-discard blk-ro blk-full net-ping net-tcp console rng kick-no-exit"
 MiB=1048576
+# load_tun (its result lines are this script's own, defined below).
+. "$(dirname "$0")/../lib/common.sh"
 
 skip_all()
 {
@@ -57,12 +59,7 @@ if [ -z "${VIRTIO_IN_NETNS:-}" ]; then
 	[ -r "$KERNEL" ] || skip_all "$KERNEL missing (tests/linux/prepare.sh)"
 	[ -r "$INITRD" ] || skip_all "$INITRD missing (tests/virtio/prepare.sh)"
 	[ -c /dev/kvm ] || skip_all "no /dev/kvm"
-	if [ ! -c /dev/net/tun ] && [ -r build/tests/virtio/host/tun.ko ]; then
-		insmod build/tests/virtio/host/tun.ko 2>/dev/null
-		n=0
-		while [ ! -c /dev/net/tun ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-	fi
-	[ -c /dev/net/tun ] || skip_all "no /dev/net/tun"
+	load_tun || skip_all "no /dev/net/tun"
 	command -v unshare >/dev/null || skip_all "no unshare (network namespace)"
 	VIRTIO_IN_NETNS=1 exec unshare -n -m sh "$0" "$@"
 	skip_all "unshare -n -m failed"

@@ -72,28 +72,12 @@
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
-static int ok_routing(void *ctx, const struct kvm_irq_routing *t)
-{
-	return 0;
-}
-
-static int ok_irqfd(void *ctx, const struct kvm_irqfd *k)
-{
-	return 0;
-}
-
-static const struct irq_routing_ops routing_ops = {
-	.set_gsi_routing = ok_routing,
-	.irqfd = ok_irqfd,
-};
-
 /* ---- the device server ---- */
 
 struct server {
 	int lsock;			/* listening, made once */
 	int conn;
-	const u8 *s;			/* script */
-	size_t slen;
+	struct pt_script script;	/* what the model answers from */
 	u8 cfg[PT_MODEL_CFG_SIZE];
 	u8 bar0[0x4000], bar2[0x8000], bar4[0x1000];
 };
@@ -103,20 +87,8 @@ static char sock_path[64];
 
 static u8 take(void)
 {
-	u8 b = 0;
-
-	if (srv.slen) {
-		b = *srv.s++;
-		srv.slen--;
-	}
-	return b;
+	return pt_script__take(&srv.script);
 }
-
-struct region_reply {
-	struct vfio_region_info info;
-	struct vfio_region_info_cap_sparse_mmap sparse;
-	struct vfio_region_sparse_mmap_area area[2];
-} __attribute__((packed));
 
 static u8 *region_mem(u32 index, u64 *size)
 {
@@ -169,7 +141,7 @@ static int model_answer(const struct vfu_msg *m, u8 *out, size_t cap)
 	}
 	case VFIO_USER_DEVICE_GET_REGION_INFO: {
 		const struct vfio_region_info *r = p;
-		struct region_reply rr = { 0 };
+		struct pt_model_region_info rr = { 0 };
 		size_t len = sizeof(rr.info);
 		u64 size;
 
@@ -374,10 +346,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memcpy(&slen, data, 2);
 	data += 2;
 	size -= 2;
-	srv.s = data;
-	srv.slen = MIN((size_t)slen, size);
-	data += srv.slen;
-	size -= srv.slen;
+	srv.script.s = data;
+	srv.script.len = MIN((size_t)slen, size);
+	data += srv.script.len;
+	size -= srv.script.len;
 
 	log_level = getenv("FUZZ_VERBOSE") ? LOG_DEBUG : LOG_ERR;	/* the server's and guest's errors are expected: errors only */
 	base_fds = vfu_stream__count_fds();
@@ -386,7 +358,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(ram, 0, RAM_SIZE);
 	if (guest_mem__layout(&f.vm.mem, ram, -1, RAM_SIZE))
 		__builtin_trap();
-	irq_routing__set_test_ops(&routing_ops, NULL);
+	irq_routing__set_test_ops(&pt_model__routing_ops, NULL);
 	if (pci__init(&f.vm))
 		__builtin_trap();
 	if (pthread_create(&thr, NULL, server_main, NULL))

@@ -28,6 +28,7 @@
 #include "devices/passthrough.h"
 #include "devices/pci.h"
 #include "tests/unit/fake_vm.h"
+#include "vmm/irq_routing.h"
 #include "vmm/layout.h"
 
 #define PT_MODEL_CFG_SIZE	4096
@@ -36,6 +37,46 @@
 #define PT_MODEL_IMS_INDEX	5
 
 static const u32 pt_model__irq_count[PT_MODEL_NR_IRQS] = { 1, 4, 8, 1, 1, 2048 };
+
+/* The part of the input the model answers from, a byte at a time (0 once used up). */
+struct pt_script {
+	const u8 *s;
+	size_t len;
+};
+
+static inline u8 pt_script__take(struct pt_script *sc)
+{
+	u8 b = 0;
+
+	if (sc->len) {
+		b = *sc->s++;
+		sc->len--;
+	}
+	return b;
+}
+
+/* A region-info reply: the info, a sparse-mmap capability and its areas. */
+struct pt_model_region_info {
+	struct vfio_region_info info;
+	struct vfio_region_info_cap_sparse_mmap sparse;
+	struct vfio_region_sparse_mmap_area area[2];
+} __attribute__((packed));
+
+/* Routes and irqfds go nowhere: no interrupt is delivered, only set up. */
+static inline int pt_model__ok_routing(void *ctx, const struct kvm_irq_routing *t)
+{
+	return 0;
+}
+
+static inline int pt_model__ok_irqfd(void *ctx, const struct kvm_irqfd *k)
+{
+	return 0;
+}
+
+static const struct irq_routing_ops pt_model__routing_ops = {
+	.set_gsi_routing = pt_model__ok_routing,
+	.irqfd = pt_model__ok_irqfd,
+};
 
 /* Region sizes of the model (0: absent). */
 static inline u64 pt_model__region_size(u32 index)

@@ -54,21 +54,6 @@
 
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size);
 
-static int ok_routing(void *ctx, const struct kvm_irq_routing *t)
-{
-	return 0;
-}
-
-static int ok_irqfd(void *ctx, const struct kvm_irqfd *k)
-{
-	return 0;
-}
-
-static const struct irq_routing_ops routing_ops = {
-	.set_gsi_routing = ok_routing,
-	.irqfd = ok_irqfd,
-};
-
 static int ok_slot(struct vm *vm, const struct kvm_userspace_memory_region *r)
 {
 	return 0;
@@ -77,8 +62,7 @@ static int ok_slot(struct vm *vm, const struct kvm_userspace_memory_region *r)
 /* ---- the kernel ---- */
 
 static struct {
-	const u8 *s;		/* script */
-	size_t slen;
+	struct pt_script script;	/* what the model answers from */
 	int dev_file;		/* what GROUP_GET_DEVICE_FD hands out a dup of */
 	u8 cfg[PT_MODEL_CFG_SIZE];
 	u8 bar[3][0x8000];	/* BAR0, BAR2, BAR4 contents */
@@ -88,20 +72,8 @@ static char root[64];
 
 static u8 take(void)
 {
-	u8 b = 0;
-
-	if (k.slen) {
-		b = *k.s++;
-		k.slen--;
-	}
-	return b;
+	return pt_script__take(&k.script);
 }
-
-struct region_info_model {
-	struct vfio_region_info info;
-	struct vfio_region_info_cap_sparse_mmap sparse;
-	struct vfio_region_sparse_mmap_area area[2];
-} __attribute__((packed));
 
 /* The model kernel's answer for @req into @arg (@len bytes the caller gave). */
 static int model(unsigned long req, void *arg, size_t len)
@@ -128,7 +100,7 @@ static int model(unsigned long req, void *arg, size_t len)
 		return 0;
 	}
 	case VFIO_DEVICE_GET_REGION_INFO: {
-		struct region_info_model m = { 0 };
+		struct pt_model_region_info m = { 0 };
 		struct vfio_region_info *ri = arg;
 		u32 index = ri->index;
 
@@ -373,10 +345,10 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memcpy(&slen, data, 2);
 	data += 2;
 	size -= 2;
-	k.s = data;
-	k.slen = MIN((size_t)slen, size);
-	data += k.slen;
-	size -= k.slen;
+	k.script.s = data;
+	k.script.len = MIN((size_t)slen, size);
+	data += k.script.len;
+	size -= k.script.len;
 
 	log_level = getenv("FUZZ_VERBOSE") ? LOG_DEBUG : LOG_ERR;	/* errors only */
 	base_fds = vfu_stream__count_fds();
@@ -385,7 +357,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	memset(ram, 0, RAM_SIZE);
 	if (guest_mem__layout(&f.vm.mem, ram, -1, RAM_SIZE))
 		__builtin_trap();
-	irq_routing__set_test_ops(&routing_ops, NULL);
+	irq_routing__set_test_ops(&pt_model__routing_ops, NULL);
 	if (pci__init(&f.vm))
 		__builtin_trap();
 	snprintf(sys, sizeof(sys), "%s/sys", root);

@@ -320,8 +320,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	char spec[96];
 	pthread_t thr;
 	int base_fds, ret;
-	u8 flags, npatch;
-	u16 slen;
+	u8 flags;
 
 	if (!ram) {
 		ram = aligned_alloc(4096, RAM_SIZE);
@@ -329,38 +328,13 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 			__builtin_trap();
 		make_socket();
 	}
-	if (size < 4)
+	if (!pt_model__parse_head(&data, &size, srv.cfg, &srv.script, &flags))
 		return 0;
-	flags = data[0];
-	npatch = data[1];
-	data += 2;
-	size -= 2;
-	pt_model__cfg(srv.cfg);
 	memset(srv.bar0, 0, sizeof(srv.bar0));
 	memset(srv.bar2, 0, sizeof(srv.bar2));
 	memset(srv.bar4, 0, sizeof(srv.bar4));
-	for (; npatch && size >= 2; npatch--, data += 2, size -= 2)
-		srv.cfg[data[0]] = data[1];
-	if (size < 2)
-		return 0;
-	memcpy(&slen, data, 2);
-	data += 2;
-	size -= 2;
-	srv.script.s = data;
-	srv.script.len = MIN((size_t)slen, size);
-	data += srv.script.len;
-	size -= srv.script.len;
-
-	log_level = getenv("FUZZ_VERBOSE") ? LOG_DEBUG : LOG_ERR;	/* the server's and guest's errors are expected: errors only */
 	base_fds = vfu_stream__count_fds();
-	fake_vm__init(&f);
-	f.cfg.ims_mode = flags & 1 ? VM_IMS_TRAP : VM_IMS_AUTO;
-	memset(ram, 0, RAM_SIZE);
-	if (guest_mem__layout(&f.vm.mem, ram, -1, RAM_SIZE))
-		__builtin_trap();
-	irq_routing__set_test_ops(&pt_model__routing_ops, NULL);
-	if (pci__init(&f.vm))
-		__builtin_trap();
+	pt_model__vm_init(&f, ram, RAM_SIZE, flags);
 	if (pthread_create(&thr, NULL, server_main, NULL))
 		__builtin_trap();
 	snprintf(spec, sizeof(spec), "%s,timeout=2000", sock_path);

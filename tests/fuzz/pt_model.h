@@ -22,6 +22,8 @@
 #ifndef TESTS_FUZZ_PT_MODEL_H
 #define TESTS_FUZZ_PT_MODEL_H
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "devices/adisim/regs.h"
@@ -30,6 +32,7 @@
 #include "tests/unit/fake_vm.h"
 #include "vmm/irq_routing.h"
 #include "vmm/layout.h"
+#include "vmm/log.h"
 
 #define PT_MODEL_CFG_SIZE	4096
 #define PT_MODEL_RECORD		12
@@ -77,6 +80,7 @@ static const struct irq_routing_ops pt_model__routing_ops = {
 	.set_gsi_routing = pt_model__ok_routing,
 	.irqfd = pt_model__ok_irqfd,
 };
+
 
 /* Region sizes of the model (0: absent). */
 static inline u64 pt_model__region_size(u32 index)
@@ -211,6 +215,56 @@ static inline void pt_model__guest(struct fake_vm *f, const char *prefix, u8 *ra
 			break;
 		}
 	}
+}
+
+/*
+ * The head of an input, the same for both targets: flags (1), npatch (1),
+ * npatch (offset, value) pairs patched into the model's config space @cfg
+ * (filled first), slen (2) and up to slen bytes of script. Leaves the guest
+ * records in *data / *size; false when the input is too short.
+ */
+static inline bool pt_model__parse_head(const u8 **data, size_t *size, u8 *cfg,
+					struct pt_script *sc, u8 *flags)
+{
+	const u8 *d = *data;
+	size_t n = *size;
+	u8 npatch;
+	u16 slen;
+
+	if (n < 4)
+		return false;
+	*flags = d[0];
+	npatch = d[1];
+	d += 2;
+	n -= 2;
+	pt_model__cfg(cfg);
+	for (; npatch && n >= 2; npatch--, d += 2, n -= 2)
+		cfg[d[0]] = d[1];
+	if (n < 2)
+		return false;
+	memcpy(&slen, d, 2);
+	d += 2;
+	n -= 2;
+	sc->s = d;
+	sc->len = MIN((size_t)slen, n);
+	*data = d + sc->len;
+	*size = n - sc->len;
+	return true;
+}
+
+/* A fake VM with @ram as guest RAM, the stub routes and the PCI root. */
+static inline void pt_model__vm_init(struct fake_vm *f, u8 *ram, size_t ram_size, u8 flags)
+{
+	/* The device's and the guest's errors are expected: errors only. */
+	log_level = getenv("FUZZ_VERBOSE") ? LOG_DEBUG : LOG_ERR;
+	fake_vm__init(f);
+	f->cfg.ims_mode = flags & 1 ? VM_IMS_TRAP : VM_IMS_AUTO;
+	memset(ram, 0, ram_size);
+	if (guest_mem__layout(&f->vm.mem, ram, -1, ram_size))
+		__builtin_trap();
+	irq_routing__set_test_ops(&pt_model__routing_ops, NULL);
+	if (pci__init(&f->vm))
+		__builtin_trap();
 }
 
 #endif /* TESTS_FUZZ_PT_MODEL_H */

@@ -319,8 +319,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	static u8 *ram;
 	char sys[PATH_MAX], dev[PATH_MAX];
 	int base_fds, ret;
-	u8 flags, npatch;
-	u16 slen;
+	u8 flags;
 
 	if (!ram) {
 		ram = aligned_alloc(4096, RAM_SIZE);
@@ -330,36 +329,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		vfio_kernel__set_test_sys(&fake_sys);
 		mem_slots__set_test_hook(ok_slot);
 	}
-	if (size < 4)
+	if (!pt_model__parse_head(&data, &size, k.cfg, &k.script, &flags))
 		return 0;
-	flags = data[0];
-	npatch = data[1];
-	data += 2;
-	size -= 2;
-	pt_model__cfg(k.cfg);
 	memset(k.bar, 0, sizeof(k.bar));
-	for (; npatch && size >= 2; npatch--, data += 2, size -= 2)
-		k.cfg[data[0]] = data[1];
-	if (size < 2)
-		return 0;
-	memcpy(&slen, data, 2);
-	data += 2;
-	size -= 2;
-	k.script.s = data;
-	k.script.len = MIN((size_t)slen, size);
-	data += k.script.len;
-	size -= k.script.len;
-
-	log_level = getenv("FUZZ_VERBOSE") ? LOG_DEBUG : LOG_ERR;	/* errors only */
 	base_fds = vfu_stream__count_fds();
-	fake_vm__init(&f);
-	f.cfg.ims_mode = flags & 1 ? VM_IMS_TRAP : VM_IMS_AUTO;
-	memset(ram, 0, RAM_SIZE);
-	if (guest_mem__layout(&f.vm.mem, ram, -1, RAM_SIZE))
-		__builtin_trap();
-	irq_routing__set_test_ops(&pt_model__routing_ops, NULL);
-	if (pci__init(&f.vm))
-		__builtin_trap();
+	pt_model__vm_init(&f, ram, RAM_SIZE, flags);
 	snprintf(sys, sizeof(sys), "%s/sys", root);
 	snprintf(dev, sizeof(dev), "%s/dev", root);
 	ret = vfio_kernel__assign(&f.vm, flags & 2 ? "0000:00:04.0" : "0000:00:03.0", sys, dev);

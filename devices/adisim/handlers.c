@@ -239,7 +239,8 @@ static int set_single(struct adisim_adi *adi, int *slot, const struct vfio_irq_s
 	} else if (type == VFIO_IRQ_SET_DATA_NONE) {
 		fire = s->count == 1;
 	} else if (type == VFIO_IRQ_SET_DATA_BOOL) {
-		if (loopback && s->count == 1 && m->len < sizeof(*s) + 1)
+		/* Its one bool must be in the message, whether or not it fires. */
+		if (s->count == 1 && m->len < sizeof(*s) + 1)
 			return -EINVAL;
 		fire = s->count == 1 && s->data[0];
 	} else {

@@ -292,6 +292,13 @@ int t_msi_error(void)
 	      tc_set_irqs(&f.c, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL |
 			  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0, &yes, 1) == 0, "BOOL trigger");
 	CHECK(tc_poll_eventfd(msi) == 1, "DATA_BOOL true/false did not fire the MSI once");
+	/* DATA_BOOL with count 1 but no bool after the header: refused on every index
+	 * (ERR read the missing byte past the message; found by fuzz adisim). */
+	CHECK(tc_set_irqs(&f.c, VFIO_PCI_MSI_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL |
+			  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0, NULL, 0) == -EINVAL &&
+	      tc_set_irqs(&f.c, VFIO_PCI_ERR_IRQ_INDEX, VFIO_IRQ_SET_DATA_BOOL |
+			  VFIO_IRQ_SET_ACTION_TRIGGER, 0, 1, NULL, 0, NULL, 0) == -EINVAL,
+	      "DATA_BOOL without its bool accepted");
 	/* A failed descriptor is the descriptor's error, not the engine's: no MSI. */
 	{
 		struct adisim_desc d = { .opcode = 77 };

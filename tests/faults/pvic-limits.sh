@@ -270,6 +270,9 @@ nofile_server() {
 		fi
 	fi
 	kill "$spid" 2>/dev/null
+	# $spid is limited's subshell; the simulator runs under it (unshare, sh
+	# -c): end it by its socket, or it outlives the suite.
+	pkill -f -- "--socket-path=$TMP/s.sock" 2>/dev/null
 }
 if [ "$USERNS_SKIP" = 1 ]; then
 	skip fault-nofile-server "the simulator could raise its hard RLIMIT_NOFILE here and no user namespace stops it (unshare -U -r)"
